@@ -1,0 +1,91 @@
+"""The bot's web host.
+
+A message's way through the bot:
+    POST /api/messages  ->  host.MessagesEndpoint (checks the request)
+    ->  CloudAdapter.process_activity (authentication, middleware, TurnContext)
+    ->  bots.ChatBot (state, welcome)  ->  dialogs.MainDialog  ->  dialogs.ChatDialog
+    ->  llm model (streams the answer)  ->  streaming.AnswerStream  ->  the channel
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from aiohttp import web
+from botbuilder.core import ConversationState, MemoryStorage, UserState
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+
+from bots import ChatBot
+from bots.chat_bot import welcome_text
+from config import ConfigError, DefaultConfig
+from dialogs import ChatDialog, ChatSettings, MainDialog
+from host import MessagesEndpoint, on_turn_error
+from llm import ChatModel, create_chat_model
+from streaming import StreamingSettings
+
+logger = logging.getLogger("bot")
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    """Liveness: the process is up and serving HTTP."""
+    return web.json_response({"status": "ok"})
+
+
+def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.Application:
+    """Wire the adapter, state, dialogs and model into an aiohttp application."""
+    model = model or create_chat_model(config)
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    adapter.on_turn_error = on_turn_error
+
+    storage = MemoryStorage()
+    conversation_state = ConversationState(storage)
+    user_state = UserState(storage)
+
+    chat_dialog = ChatDialog(
+        model,
+        conversation_state,
+        ChatSettings(config.SYSTEM_PROMPT, config.HISTORY_CHAR_BUDGET),
+        StreamingSettings(
+            teams_interval=config.TEAMS_STREAM_INTERVAL,
+            webchat_interval=config.WEBCHAT_STREAM_INTERVAL,
+            typing_interval=config.TYPING_INTERVAL,
+        ),
+    )
+    bot = ChatBot(
+        conversation_state,
+        user_state,
+        MainDialog(chat_dialog),
+        welcome_text(offline=config.MODEL_PROVIDER == "offline"),
+    )
+
+    app = web.Application()
+    app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot))
+    app.router.add_get("/healthz", healthz)
+
+    async def close_model(_app: web.Application) -> None:
+        await model.close()
+
+    app.on_cleanup.append(close_model)
+    logger.info("answering with %s", model.description)
+    return app
+
+
+def main() -> None:
+    """`python app.py`: read the configuration, then serve until stopped."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = DefaultConfig()
+    except ConfigError as error:
+        sys.exit(f"Configuration error: {error}")
+    if not config.APP_ID:
+        logger.info("MicrosoftAppId is not set: requests are not authenticated (local development only)")
+    web.run_app(create_app(config), host=config.HOST, port=config.PORT)
+    logger.info("stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Bot configuration, read once from the environment at start-up.
+
+`DefaultConfig` keeps the attribute names the Bot Framework SDK reads (`APP_ID`, `APP_PASSWORD`,
+`APP_TYPE`, `APP_TENANTID`) and adds the model and streaming settings. Every value is checked here,
+so a bad setting stops the bot at start-up with a message that names the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+ModelProvider = Literal["offline", "openai", "azure"]
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful assistant in a chat app. Answer clearly and concisely; use Markdown where it helps."
+)
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+class _Env:
+    """Typed, validated reads from an environment mapping."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def text(self, name: str, default: str = "") -> str:
+        return self._env.get(name, default).strip()
+
+    def number(self, name: str, default: float, *, minimum: float, maximum: float) -> float:
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise ConfigError(f"{name} must be between {minimum:g} and {maximum:g}, got {raw!r}")
+        return value
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {raw!r}")
+        return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name, default).lower() or default
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def url(self, name: str) -> str:
+        value = self.text(name)
+        if value and not value.startswith(("http://", "https://")):
+            raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
+        return value
+
+
+class DefaultConfig:
+    """All settings of the bot; `DefaultConfig()` reads `os.environ`, tests pass a mapping."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        read = _Env(os.environ if env is None else env)
+
+        # Host.
+        self.HOST = read.text("HOST", "localhost") or "localhost"
+        self.PORT = read.integer("PORT", 3978, minimum=1, maximum=65535)
+
+        # Bot identity, under the names the SDK's ConfigurationBotFrameworkAuthentication reads.
+        self.APP_ID = read.text("MicrosoftAppId")
+        self.APP_PASSWORD = read.text("MicrosoftAppPassword")
+        self.APP_TYPE = read.choice(
+            "MicrosoftAppType", "MultiTenant", ("multitenant", "singletenant", "userassignedmsi")
+        )
+        self.APP_TENANTID = read.text("MicrosoftAppTenantId")
+        self._check_identity()
+
+        # Model: OpenAI (or any OpenAI-compatible server), Azure OpenAI, or the offline stand-in.
+        self.OPENAI_API_KEY = read.text("OPENAI_API_KEY")
+        self.OPENAI_BASE_URL = read.url("OPENAI_BASE_URL")
+        self.OPENAI_MODEL = read.text("OPENAI_MODEL", "gpt-4o-mini") or "gpt-4o-mini"
+        self.AZURE_OPENAI_ENDPOINT = read.url("AZURE_OPENAI_ENDPOINT")
+        self.AZURE_OPENAI_API_KEY = read.text("AZURE_OPENAI_API_KEY")
+        self.AZURE_OPENAI_API_VERSION = read.text("OPENAI_API_VERSION", "2024-10-21") or "2024-10-21"
+        self.AZURE_OPENAI_DEPLOYMENT = read.text("AZURE_OPENAI_DEPLOYMENT")
+        self.MODEL_PROVIDER: ModelProvider = self._model_provider(read)
+        self.MODEL_TEMPERATURE = read.number("MODEL_TEMPERATURE", 0.7, minimum=0.0, maximum=2.0)
+        self.MODEL_TIMEOUT_SECONDS = read.number("MODEL_TIMEOUT_SECONDS", 60.0, minimum=1.0, maximum=600.0)
+        self.OFFLINE_MODEL_TOKENS_PER_SECOND = read.number(
+            "OFFLINE_MODEL_TOKENS_PER_SECOND", 20.0, minimum=0.1, maximum=100_000.0
+        )
+
+        # Conversation.
+        self.SYSTEM_PROMPT = read.text("SYSTEM_PROMPT", DEFAULT_SYSTEM_PROMPT) or DEFAULT_SYSTEM_PROMPT
+        self.HISTORY_CHAR_BUDGET = read.integer("HISTORY_CHAR_BUDGET", 12_000, minimum=100, maximum=2_000_000)
+
+        # Streaming pace per channel family, in seconds between updates. Teams allows one a second.
+        self.TEAMS_STREAM_INTERVAL = read.number("TEAMS_STREAM_INTERVAL", 1.0, minimum=1.0, maximum=30.0)
+        self.WEBCHAT_STREAM_INTERVAL = read.number("WEBCHAT_STREAM_INTERVAL", 0.5, minimum=0.05, maximum=30.0)
+        self.TYPING_INTERVAL = read.number("TYPING_INTERVAL", 3.0, minimum=0.5, maximum=30.0)
+
+    def _check_identity(self) -> None:
+        """Ask up front for what the SDK would otherwise reject with a bare `Exception` later."""
+        required = {
+            "singletenant": ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppTenantId"),
+            "userassignedmsi": ("MicrosoftAppId", "MicrosoftAppTenantId"),
+        }.get(self.APP_TYPE, ())
+        values = {
+            "MicrosoftAppId": self.APP_ID,
+            "MicrosoftAppPassword": self.APP_PASSWORD,
+            "MicrosoftAppTenantId": self.APP_TENANTID,
+        }
+        for name in required:
+            if not values[name]:
+                raise ConfigError(f"{name} is required when MicrosoftAppType is {self.APP_TYPE}")
+
+    def _model_provider(self, read: _Env) -> ModelProvider:
+        """Pick the provider: `MODEL_PROVIDER` if set, else the first one whose settings are present."""
+        provider = read.choice("MODEL_PROVIDER", "auto", ("auto", "offline", "openai", "azure"))
+        if provider == "auto":
+            if self.AZURE_OPENAI_ENDPOINT:
+                provider = "azure"
+            elif self.OPENAI_API_KEY or self.OPENAI_BASE_URL:
+                provider = "openai"
+            else:
+                provider = "offline"
+        if provider == "azure":
+            if not self.AZURE_OPENAI_ENDPOINT:
+                raise ConfigError("AZURE_OPENAI_ENDPOINT is required when MODEL_PROVIDER is azure")
+            if not self.AZURE_OPENAI_DEPLOYMENT:
+                raise ConfigError("AZURE_OPENAI_DEPLOYMENT is required for Azure OpenAI")
+            if not self.AZURE_OPENAI_API_KEY:
+                raise ConfigError("AZURE_OPENAI_API_KEY is required for Azure OpenAI")
+        if provider == "openai" and not (self.OPENAI_API_KEY or self.OPENAI_BASE_URL):
+            raise ConfigError("OPENAI_API_KEY is required when MODEL_PROVIDER is openai")
+        return provider

@@ -1,0 +1,38 @@
+"""The conversation history sent to the model, kept within a character budget."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from llm import ChatMessage
+
+
+def trim_history(messages: Sequence[ChatMessage], budget: int) -> list[ChatMessage]:
+    """The newest messages whose text fits in `budget` characters, starting with a user message.
+
+    Oldest messages go first; a leading assistant message is dropped with its question so that
+    the model never sees an answer without what it answered.
+    """
+    kept: list[ChatMessage] = []
+    used = 0
+    for message in reversed(messages):
+        used += len(message["content"])
+        if used > budget:
+            break
+        kept.append(message)
+    kept.reverse()
+    while kept and kept[0]["role"] != "user":
+        kept.pop(0)
+    return kept
+
+
+def build_prompt(
+    system_prompt: str, history: Sequence[ChatMessage], question: str, budget: int
+) -> list[ChatMessage]:
+    """System prompt, as much recent history as the budget leaves room for, then the question."""
+    room = max(budget - len(question), 0)
+    return [
+        {"role": "system", "content": system_prompt},
+        *trim_history(history, room),
+        {"role": "user", "content": question},
+    ]

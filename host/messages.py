@@ -1,0 +1,74 @@
+"""`POST /api/messages`: checks the request, runs the turn, answers the channel.
+
+This replaces `CloudAdapter.process` (botbuilder-integration-aiohttp 4.17.1), which answers 500 to
+malformed JSON, 404 to a missing Content-Type, and 500 to every `expectReplies` turn (it passes the
+already serialized replies through its serializer again). The turn itself still runs through the
+adapter's `process_activity`, so authentication and the middleware pipeline are the SDK's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from botbuilder.core import Bot, CloudAdapterBase, serializer_helper
+from botbuilder.schema import Activity
+from msrest.exceptions import DeserializationError
+
+logger = logging.getLogger(__name__)
+
+
+def _refuse(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+def _missing_fields(activity: Activity) -> list[str]:
+    """The fields without which no turn can run or be answered."""
+    required = {
+        "type": activity.type,
+        "channelId": activity.channel_id,
+        "serviceUrl": activity.service_url,
+        "conversation.id": activity.conversation.id if activity.conversation else None,
+    }
+    return [name for name, value in required.items() if not value or not isinstance(value, str)]
+
+
+class MessagesEndpoint:
+    """The aiohttp handler for the Bot Connector's activities."""
+
+    def __init__(self, adapter: CloudAdapterBase, bot: Bot) -> None:
+        self._adapter = adapter
+        self._bot = bot
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        if request.content_type != "application/json":
+            return _refuse(415, "Content-Type must be application/json.")
+        try:
+            body = await request.json()
+        except ValueError:
+            return _refuse(400, "The body is not valid JSON.")
+        if not isinstance(body, dict):
+            return _refuse(400, "The body must be a JSON object: an activity.")
+        try:
+            activity = Activity.deserialize(body)
+        except DeserializationError:
+            return _refuse(400, "The body is not a valid activity.")
+        missing = _missing_fields(activity)
+        if missing:
+            return _refuse(400, f"The activity lacks {', '.join(missing)}.")
+        if not activity.service_url.startswith(("http://", "https://")):
+            return _refuse(400, "The activity's serviceUrl is not an http(s) URL.")
+
+        try:
+            invoke_response = await self._adapter.process_activity(
+                request.headers.get("Authorization", ""), activity, self._bot.on_turn
+            )
+        except PermissionError:
+            return _refuse(401, "The request is not authorized.")
+
+        if invoke_response is None:
+            return web.Response(status=201)
+        body = invoke_response.body
+        if not isinstance(body, (dict, list)) and body is not None:
+            body = serializer_helper(body)
+        return web.json_response(body, status=int(invoke_response.status))

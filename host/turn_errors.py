@@ -1,0 +1,30 @@
+"""What happens when a turn raises: log it for the operator, tell the user briefly."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import TurnContext
+
+logger = logging.getLogger(__name__)
+
+ERROR_REPLY = "Sorry, something went wrong on my side. Please try again."
+
+
+async def on_turn_error(context: TurnContext, error: Exception) -> None:
+    """The adapter's error handler: never raises, so the channel never sees a 5xx from a turn.
+
+    A 5xx would make Teams send the user's message again, and the user would get a second answer.
+    """
+    activity = context.activity
+    logger.error(
+        "turn failed: activity %s in conversation %s on %s",
+        activity.id,
+        activity.conversation.id if activity.conversation else None,
+        activity.channel_id,
+        exc_info=error,
+    )
+    try:
+        await context.send_activity(ERROR_REPLY)
+    except Exception:
+        logger.warning("could not tell the user about the failed turn", exc_info=True)

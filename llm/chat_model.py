@@ -1,0 +1,38 @@
+"""The one interface the dialogs use to talk to a language model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Literal, Protocol, TypedDict
+
+
+class ChatMessage(TypedDict):
+    """One message of a chat completion request, in the OpenAI wire shape."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class ModelError(Exception):
+    """The model could not answer. The message is short and safe to show to a user."""
+
+
+class ChatModel(Protocol):
+    """Streams a chat completion as text deltas.
+
+    The stream is cancellable: closing the iterator (`aclose()`, leaving an `aclosing` block) or
+    cancelling the task that iterates it closes the request to the model, so it stops generating.
+    """
+
+    description: str
+    """Which model this is, for logs and the start-up banner."""
+
+    def stream_chat(
+        self, messages: Sequence[ChatMessage], *, temperature: float | None = None
+    ) -> AsyncIterator[str]:
+        """Yield the answer to `messages` piece by piece; raise `ModelError` when the model fails."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; called once when the bot shuts down."""
+        ...

@@ -1,0 +1,35 @@
+"""Builds the configured chat model."""
+
+from __future__ import annotations
+
+import openai
+
+from config import DefaultConfig
+
+from .chat_model import ChatModel
+from .offline_model import OfflineChatModel
+from .openai_model import OpenAIChatModel
+
+# Local OpenAI-compatible servers (Ollama, vLLM, LM Studio) take any key, but the client needs one.
+_KEY_FOR_KEYLESS_SERVERS = "not-needed"
+
+
+def create_chat_model(config: DefaultConfig) -> ChatModel:
+    """The model `config.MODEL_PROVIDER` names, with its client configured from `config`."""
+    if config.MODEL_PROVIDER == "azure":
+        client: openai.AsyncOpenAI = openai.AsyncAzureOpenAI(
+            azure_endpoint=config.AZURE_OPENAI_ENDPOINT,
+            api_key=config.AZURE_OPENAI_API_KEY,
+            api_version=config.AZURE_OPENAI_API_VERSION,
+            azure_deployment=config.AZURE_OPENAI_DEPLOYMENT,
+            timeout=config.MODEL_TIMEOUT_SECONDS,
+        )
+        return OpenAIChatModel(client, config.AZURE_OPENAI_DEPLOYMENT, temperature=config.MODEL_TEMPERATURE)
+    if config.MODEL_PROVIDER == "openai":
+        client = openai.AsyncOpenAI(
+            api_key=config.OPENAI_API_KEY or _KEY_FOR_KEYLESS_SERVERS,
+            base_url=config.OPENAI_BASE_URL or None,
+            timeout=config.MODEL_TIMEOUT_SECONDS,
+        )
+        return OpenAIChatModel(client, config.OPENAI_MODEL, temperature=config.MODEL_TEMPERATURE)
+    return OfflineChatModel(tokens_per_second=config.OFFLINE_MODEL_TOKENS_PER_SECOND)
