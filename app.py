@@ -63,7 +63,7 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     )
 
     app = web.Application()
-    app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot))
+    app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot).handle)
     app.router.add_get("/healthz", healthz)
 
     async def close_model(_app: web.Application) -> None:

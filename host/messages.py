@@ -9,10 +9,12 @@ adapter's `process_activity`, so authentication and the middleware pipeline are 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import Bot, CloudAdapterBase, serializer_helper
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, DeliveryModes
+from botframework.connector import Channels
 from msrest.exceptions import DeserializationError
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,17 @@ def _missing_fields(activity: Activity) -> list[str]:
     return [name for name, value in required.items() if not value or not isinstance(value, str)]
 
 
+def _without_traces(expected_replies: dict[str, Any], channel_id: str) -> dict[str, Any]:
+    """The buffered replies minus trace activities, which the adapter sends to the Emulator only.
+
+    The SDK buffers the dialog runner's state-snapshot trace into every `expectReplies` answer.
+    """
+    if channel_id == Channels.emulator:
+        return expected_replies
+    replies = [reply for reply in expected_replies.get("activities") or [] if reply.get("type") != "trace"]
+    return {**expected_replies, "activities": replies}
+
+
 class MessagesEndpoint:
     """The aiohttp handler for the Bot Connector's activities."""
 
@@ -40,7 +53,7 @@ class MessagesEndpoint:
         self._adapter = adapter
         self._bot = bot
 
-    async def __call__(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         if request.content_type != "application/json":
             return _refuse(415, "Content-Type must be application/json.")
         try:
@@ -64,11 +77,11 @@ class MessagesEndpoint:
                 request.headers.get("Authorization", ""), activity, self._bot.on_turn
             )
         except PermissionError:
+            logger.warning("refused an activity that failed authentication (channel %s)", activity.channel_id)
             return _refuse(401, "The request is not authorized.")
 
         if invoke_response is None:
             return web.Response(status=201)
-        body = invoke_response.body
-        if not isinstance(body, (dict, list)) and body is not None:
-            body = serializer_helper(body)
-        return web.json_response(body, status=int(invoke_response.status))
+        if activity.delivery_mode == DeliveryModes.expect_replies:
+            return web.json_response(_without_traces(invoke_response.body, activity.channel_id))
+        return web.json_response(serializer_helper(invoke_response.body), status=int(invoke_response.status))

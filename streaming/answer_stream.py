@@ -26,12 +26,15 @@ DEFAULT_INFORMATIVE_TEXT = "Thinking…"
 INFORMATIVE_TEXT_LIMIT = 1000  # Teams rejects longer informative updates.
 EMPTY_ANSWER_TEXT = "_(The model returned an empty answer.)_"
 GENERIC_FAILURE_NOTE = "_(Something went wrong while answering. Please try again.)_"
+INTERRUPTED_NOTE = "_(The answer was interrupted.)_"
 
 
 def failure_note(error: BaseException) -> str:
     """A short note for the user about why the answer ended early; never a trace."""
     if isinstance(error, ModelError):
         return f"_(The answer ended early: {error}. Please try again.)_"
+    if isinstance(error, asyncio.CancelledError):
+        return INTERRUPTED_NOTE
     return GENERIC_FAILURE_NOTE
 
 

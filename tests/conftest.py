@@ -1,0 +1,69 @@
+"""Fixtures: a local model server, a recording Bot Connector, and the bot, all on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+
+import aiohttp
+import pytest
+
+from app import create_app
+from config import DefaultConfig
+from tests.support.bot import BotClient
+from tests.support.connector import RecordingConnector
+from tests.support.loopback import serve
+from tests.support.model_server import ModelServer
+
+# Long enough to span a few Teams updates at their real one-second pace.
+ANSWER_TOKENS = [
+    "Streaming",
+    " lets",
+    " you",
+    " read",
+    " the",
+    " answer",
+    " while",
+    " it",
+    " is",
+    " written",
+    ".",
+]
+ANSWER_TOKEN_DELAY = 0.25
+
+StartBot = Callable[[dict[str, str]], Awaitable[BotClient]]
+
+
+@pytest.fixture
+async def model_server() -> AsyncIterator[ModelServer]:
+    server = ModelServer(tokens=ANSWER_TOKENS, token_delay=ANSWER_TOKEN_DELAY)
+    async with serve(server.app()) as url:
+        server.url = url
+        yield server
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[RecordingConnector]:
+    recorder = RecordingConnector()
+    async with serve(recorder.app()) as url:
+        recorder.url = url
+        yield recorder
+
+
+@pytest.fixture
+async def start_bot() -> AsyncIterator[StartBot]:
+    """Start the bot with the given environment (no other settings leak in from the machine)."""
+    async with AsyncExitStack() as stack:
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+
+        async def start(env: dict[str, str]) -> BotClient:
+            url = await stack.enter_async_context(serve(create_app(DefaultConfig(env))))
+            return BotClient(url, session)
+
+        yield start
+
+
+@pytest.fixture
+def model_env(model_server: ModelServer) -> dict[str, str]:
+    """Settings that point the bot's `openai` client at the local model server."""
+    return {"OPENAI_BASE_URL": f"{model_server.url}/v1", "OPENAI_MODEL": "local-test-model"}

@@ -1,0 +1,106 @@
+"""The `openai` client path against a local OpenAI-compatible server: real HTTP, real SSE."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+import openai
+import pytest
+
+from config import DefaultConfig
+from llm import ModelError, create_chat_model
+from llm.openai_model import OpenAIChatModel
+from tests.support.model_server import ModelServer
+
+QUESTION = [{"role": "user", "content": "Say something."}]
+
+
+async def collect(deltas: AsyncIterator[str]) -> list[str]:
+    return [delta async for delta in deltas]
+
+
+async def test_streams_the_answer_piece_by_piece(
+    model_env: dict[str, str], model_server: ModelServer
+) -> None:
+    model_server.token_delay = 0.0
+    model = create_chat_model(DefaultConfig(model_env))
+    try:
+        deltas = await collect(model.stream_chat(QUESTION, temperature=0.2))
+    finally:
+        await model.close()
+    assert deltas == model_server.tokens
+    [request] = model_server.requests
+    assert request.path == "/v1/chat/completions"
+    assert request.body["stream"] is True
+    assert request.body["model"] == "local-test-model"
+    assert request.body["messages"] == QUESTION
+    assert request.body["temperature"] == 0.2
+    assert request.headers["Authorization"] == "Bearer not-needed"  # keyless local servers
+
+
+async def test_azure_openai_uses_the_deployment_route(model_server: ModelServer) -> None:
+    model_server.token_delay = 0.0
+    env = {
+        "AZURE_OPENAI_ENDPOINT": model_server.url,
+        "AZURE_OPENAI_API_KEY": "azure-test-key",
+        "AZURE_OPENAI_DEPLOYMENT": "chat-deployment",
+        "OPENAI_API_VERSION": "2024-10-21",
+    }
+    model = create_chat_model(DefaultConfig(env))
+    try:
+        assert "".join(await collect(model.stream_chat(QUESTION))) == model_server.answer
+    finally:
+        await model.close()
+    [request] = model_server.requests
+    assert request.path == "/openai/deployments/chat-deployment/chat/completions"
+    assert request.query == {"api-version": "2024-10-21"}
+    assert request.headers["api-key"] == "azure-test-key"
+
+
+async def test_closing_the_stream_closes_the_request(model_server: ModelServer) -> None:
+    model_server.token_delay = 0.2
+    client = openai.AsyncOpenAI(api_key="k", base_url=f"{model_server.url}/v1")
+    model = OpenAIChatModel(client, "local-test-model", temperature=0.5)
+    async with aclosing(model.stream_chat(QUESTION)) as deltas:
+        first = await anext(deltas)
+    assert first == model_server.tokens[0]
+    await asyncio.wait_for(model_server.disconnected.wait(), timeout=5)
+    await model.close()
+
+
+async def test_cancelling_the_consumer_closes_the_request(model_server: ModelServer) -> None:
+    model_server.token_delay = 0.2
+    model = OpenAIChatModel(
+        openai.AsyncOpenAI(api_key="k", base_url=f"{model_server.url}/v1"), "m", temperature=0.5
+    )
+    first_token = asyncio.Event()
+
+    async def consume() -> None:
+        async for _ in model.stream_chat(QUESTION):
+            first_token.set()
+
+    task = asyncio.create_task(consume())
+    await first_token.wait()
+    task.cancel()
+    await asyncio.wait_for(model_server.disconnected.wait(), timeout=5)
+    await model.close()
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+async def test_service_errors_become_model_errors(model_server: ModelServer, status: int) -> None:
+    model_server.fail_with_status = status
+    client = openai.AsyncOpenAI(api_key="k", base_url=f"{model_server.url}/v1", max_retries=0)
+    model = OpenAIChatModel(client, "m", temperature=0.5)
+    with pytest.raises(ModelError, match=f"answered HTTP {status}"):
+        await collect(model.stream_chat(QUESTION))
+    await model.close()
+
+
+async def test_unreachable_server_becomes_a_model_error(model_server: ModelServer) -> None:
+    client = openai.AsyncOpenAI(api_key="k", base_url="http://127.0.0.1:9/v1", max_retries=0)
+    model = OpenAIChatModel(client, "m", temperature=0.5)
+    with pytest.raises(ModelError, match="could not be reached"):
+        await collect(model.stream_chat(QUESTION))
+    await model.close()

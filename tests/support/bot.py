@@ -1,0 +1,31 @@
+"""The bot under test, served on loopback and reached over real HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+
+@dataclass
+class BotClient:
+    """Posts to the bot's endpoints like a channel does."""
+
+    url: str
+    session: aiohttp.ClientSession
+
+    async def post_activity(self, activity: dict[str, Any]) -> tuple[int, Any]:
+        """POST `activity` to /api/messages; return the status and the JSON body (or None)."""
+        async with self.session.post(f"{self.url}/api/messages", json=activity) as response:
+            body = await response.json() if response.content_type == "application/json" else None
+            return response.status, body
+
+    async def post_raw(self, data: bytes, content_type: str | None) -> tuple[int, str]:
+        """POST raw bytes with the given Content-Type; return the status and the body text."""
+        headers = {"Content-Type": content_type} if content_type else {}
+        skip = () if content_type else ("Content-Type",)
+        async with self.session.post(
+            f"{self.url}/api/messages", data=data, headers=headers, skip_auto_headers=skip
+        ) as response:
+            return response.status, await response.text()

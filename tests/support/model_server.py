@@ -1,0 +1,82 @@
+"""A local OpenAI-compatible chat completions server that streams a scripted answer over SSE.
+
+It speaks the OpenAI route (`/v1/chat/completions`) and the Azure OpenAI route
+(`/openai/deployments/{deployment}/chat/completions`), and records every request it gets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class ModelRequest:
+    """One request as the server saw it."""
+
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class ModelServer:
+    """Streams `tokens`, waiting `first_token_delay` before the first and `token_delay` between."""
+
+    tokens: list[str]
+    token_delay: float = 0.0
+    first_token_delay: float = 0.0
+    fail_with_status: int | None = None
+    requests: list[ModelRequest] = field(default_factory=list)
+    url: str = ""
+    disconnected: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a client closes its connection before the answer is complete."""
+
+    @property
+    def answer(self) -> str:
+        """The whole answer the server streams."""
+        return "".join(self.tokens)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat_completions)
+        app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._chat_completions)
+        return app
+
+    async def _chat_completions(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.requests.append(ModelRequest(request.path, dict(request.query), dict(request.headers), body))
+        if self.fail_with_status:
+            error = {"error": {"message": "injected failure", "type": "server_error"}}
+            return web.json_response(error, status=self.fail_with_status)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        try:
+            await asyncio.sleep(self.first_token_delay)
+            await self._send(response, {"role": "assistant", "content": ""}, None)
+            for index, token in enumerate(self.tokens):
+                if index:
+                    await asyncio.sleep(self.token_delay)
+                await self._send(response, {"content": token}, None)
+            await self._send(response, {}, "stop")
+            await response.write(b"data: [DONE]\n\n")
+            await response.write_eof()
+        except ConnectionResetError:
+            self.disconnected.set()
+        return response
+
+    @staticmethod
+    async def _send(response: web.StreamResponse, delta: dict[str, str], finish_reason: str | None) -> None:
+        chunk = {
+            "id": "chatcmpl-local",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "local-test-model",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+        }
+        await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
