@@ -141,8 +141,10 @@ class DefaultConfig:
                 raise ConfigError("AZURE_OPENAI_ENDPOINT is required when MODEL_PROVIDER is azure")
             if not self.AZURE_OPENAI_DEPLOYMENT:
                 raise ConfigError("AZURE_OPENAI_DEPLOYMENT is required for Azure OpenAI")
-            if not self.AZURE_OPENAI_API_KEY:
-                raise ConfigError("AZURE_OPENAI_API_KEY is required for Azure OpenAI")
+            if not (self.AZURE_OPENAI_API_KEY or read.text("AZURE_OPENAI_AD_TOKEN")):
+                raise ConfigError(
+                    "AZURE_OPENAI_API_KEY (or AZURE_OPENAI_AD_TOKEN) is required for Azure OpenAI"
+                )
         if provider == "openai" and not (self.OPENAI_API_KEY or self.OPENAI_BASE_URL):
             raise ConfigError("OPENAI_API_KEY is required when MODEL_PROVIDER is openai")
         return provider

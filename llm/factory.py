@@ -19,7 +19,7 @@ def create_chat_model(config: DefaultConfig) -> ChatModel:
     if config.MODEL_PROVIDER == "azure":
         client: openai.AsyncOpenAI = openai.AsyncAzureOpenAI(
             azure_endpoint=config.AZURE_OPENAI_ENDPOINT,
-            api_key=config.AZURE_OPENAI_API_KEY,
+            api_key=config.AZURE_OPENAI_API_KEY or None,  # None: the client reads AZURE_OPENAI_AD_TOKEN
             api_version=config.AZURE_OPENAI_API_VERSION,
             azure_deployment=config.AZURE_OPENAI_DEPLOYMENT,
             timeout=config.MODEL_TIMEOUT_SECONDS,

@@ -34,6 +34,8 @@ class Received:
 class RecordingConnector:
     """Answers a stream's first send with 201 and an id, its updates with 202, messages with 201."""
 
+    fail_with: dict[str, int] = field(default_factory=dict)
+    """Activity type -> HTTP status to answer activities of that type with, to inject failures."""
     received: list[Received] = field(default_factory=list)
     url: str = ""
 
@@ -48,7 +50,12 @@ class RecordingConnector:
     async def _on_activity(self, request: web.Request) -> web.Response:
         item = Received(request.method, request.path, await request.json(), time.monotonic())
         stream = item.stream_info
-        if stream and stream.get("streamId") and item.activity.get("type") == "typing":
+        failure = self.fail_with.get(item.activity.get("type", ""))
+        if failure:
+            item.status = failure
+            error = {"error": {"code": "InjectedFailure", "message": "injected by the test"}}
+            response = web.json_response(error, status=failure)
+        elif stream and stream.get("streamId") and item.activity.get("type") == "typing":
             item.status = 202
             response = web.json_response({}, status=202)
         else:
