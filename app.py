@@ -22,10 +22,10 @@ from botbuilder.integration.aiohttp import (
 from bots import ChatBot
 from bots.chat_bot import welcome_text
 from config import ConfigError, DefaultConfig
-from dialogs import ChatDialog, ChatSettings, MainDialog
+from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog
 from host import MessagesEndpoint, on_turn_error
 from llm import ChatModel, create_chat_model
-from streaming import StreamingSettings
+from streaming import ConversationAnswers, ConversationOrderMiddleware, StreamingSettings
 
 logger = logging.getLogger("bot")
 
@@ -35,26 +35,39 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+def streaming_settings(config: DefaultConfig) -> StreamingSettings:
+    """The streaming engine's pace and budgets, from the configuration."""
+    return StreamingSettings(
+        teams_interval=config.TEAMS_STREAM_INTERVAL,
+        webchat_interval=config.WEBCHAT_STREAM_INTERVAL,
+        typing_interval=config.TYPING_INTERVAL,
+        keepalive_interval=config.STREAM_KEEPALIVE_SECONDS,
+        max_message_utf16=config.MESSAGE_MAX_UTF16,
+        max_stream_seconds=config.STREAM_MAX_SECONDS,
+        delivery_deadline=config.DELIVERY_DEADLINE_SECONDS,
+        model_idle_timeout=config.MODEL_IDLE_TIMEOUT_SECONDS,
+    )
+
+
 def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.Application:
     """Wire the adapter, state, dialogs and model into an aiohttp application."""
     model = model or create_chat_model(config)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
     adapter.on_turn_error = on_turn_error
+    answers = ConversationAnswers(adapter, config.APP_ID)
+    adapter.use(ConversationOrderMiddleware(answers))
 
     storage = MemoryStorage()
     conversation_state = ConversationState(storage)
     user_state = UserState(storage)
 
-    chat_dialog = ChatDialog(
+    answerer = ChatAnswerer(
         model,
         conversation_state,
         ChatSettings(config.SYSTEM_PROMPT, config.HISTORY_CHAR_BUDGET),
-        StreamingSettings(
-            teams_interval=config.TEAMS_STREAM_INTERVAL,
-            webchat_interval=config.WEBCHAT_STREAM_INTERVAL,
-            typing_interval=config.TYPING_INTERVAL,
-        ),
+        streaming_settings(config),
     )
+    chat_dialog = ChatDialog(answerer, answers)
     bot = ChatBot(
         conversation_state,
         user_state,
@@ -62,13 +75,20 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
         welcome_text(offline=config.MODEL_PROVIDER == "offline"),
     )
 
+    endpoint = MessagesEndpoint(adapter, bot)
     app = web.Application()
-    app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot).handle)
+    app.router.add_post("/api/messages", endpoint.handle)
     app.router.add_get("/healthz", healthz)
+
+    async def finish_answers(_app: web.Application) -> None:
+        """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
+        endpoint.stop_accepting()
+        await answers.shutdown(config.SHUTDOWN_GRACE_SECONDS)
 
     async def close_model(_app: web.Application) -> None:
         await model.close()
 
+    app.on_shutdown.append(finish_answers)
     app.on_cleanup.append(close_model)
     logger.info("answering with %s", model.description)
     return app

@@ -98,6 +98,14 @@ class DefaultConfig:
         self.MODEL_PROVIDER: ModelProvider = self._model_provider(read)
         self.MODEL_TEMPERATURE = read.number("MODEL_TEMPERATURE", 0.7, minimum=0.0, maximum=2.0)
         self.MODEL_TIMEOUT_SECONDS = read.number("MODEL_TIMEOUT_SECONDS", 60.0, minimum=1.0, maximum=600.0)
+        self.MODEL_MAX_RETRIES = read.integer("MODEL_MAX_RETRIES", 2, minimum=0, maximum=10)
+        self.MODEL_IDLE_TIMEOUT_SECONDS = read.number(
+            "MODEL_IDLE_TIMEOUT_SECONDS", 45.0, minimum=0.1, maximum=600.0
+        )
+        self.MODEL_BREAKER_FAILURES = read.integer("MODEL_BREAKER_FAILURES", 5, minimum=1, maximum=1000)
+        self.MODEL_BREAKER_COOLDOWN_SECONDS = read.number(
+            "MODEL_BREAKER_COOLDOWN_SECONDS", 30.0, minimum=0.1, maximum=3600.0
+        )
         self.OFFLINE_MODEL_TOKENS_PER_SECOND = read.number(
             "OFFLINE_MODEL_TOKENS_PER_SECOND", 20.0, minimum=0.1, maximum=100_000.0
         )
@@ -109,7 +117,16 @@ class DefaultConfig:
         # Streaming pace per channel family, in seconds between updates. Teams allows one a second.
         self.TEAMS_STREAM_INTERVAL = read.number("TEAMS_STREAM_INTERVAL", 1.0, minimum=1.0, maximum=30.0)
         self.WEBCHAT_STREAM_INTERVAL = read.number("WEBCHAT_STREAM_INTERVAL", 0.5, minimum=0.05, maximum=30.0)
-        self.TYPING_INTERVAL = read.number("TYPING_INTERVAL", 3.0, minimum=0.5, maximum=30.0)
+        self.TYPING_INTERVAL = read.number("TYPING_INTERVAL", 3.0, minimum=0.1, maximum=30.0)
+        self.STREAM_KEEPALIVE_SECONDS = read.number(
+            "STREAM_KEEPALIVE_SECONDS", 2.0, minimum=0.1, maximum=60.0
+        )
+        self.STREAM_MAX_SECONDS = read.number("STREAM_MAX_SECONDS", 100.0, minimum=1.0, maximum=115.0)
+        self.MESSAGE_MAX_UTF16 = read.integer("MESSAGE_MAX_UTF16", 12_000, minimum=100, maximum=40_000)
+        self.DELIVERY_DEADLINE_SECONDS = read.number(
+            "DELIVERY_DEADLINE_SECONDS", 15.0, minimum=0.5, maximum=120.0
+        )
+        self.SHUTDOWN_GRACE_SECONDS = read.number("SHUTDOWN_GRACE_SECONDS", 10.0, minimum=0.0, maximum=120.0)
 
     def _check_identity(self) -> None:
         """Ask up front for what the SDK would otherwise reject with a bare `Exception` later."""

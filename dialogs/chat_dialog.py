@@ -1,62 +1,44 @@
-"""Answers the user's message with the model and streams the answer."""
+"""The dialog that answers the user's message with the model."""
 
 from __future__ import annotations
 
-from contextlib import aclosing
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
-from botbuilder.core import ConversationState
+from botbuilder.core import TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
-from llm import ChatMessage, ChatModel
-from streaming import AnswerStream, StreamingSettings, plan_delivery
+from .chat_answerer import ChatAnswerer
 
-from .chat_history import build_prompt, trim_history
+AnswerWork = Callable[[TurnContext], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class ChatSettings:
-    """What shapes a model request."""
+class AnswerRunner(Protocol):
+    """Where an answer runs: `streaming.ConversationAnswers` runs it in the background."""
 
-    system_prompt: str
-    history_char_budget: int
+    async def run(self, context: TurnContext, work: AnswerWork) -> None: ...
+
+
+class InlineAnswers:
+    """Runs the answer inside the user's turn: for tests and for hosts without background answers."""
+
+    async def run(self, context: TurnContext, work: AnswerWork) -> None:
+        await work(context)
 
 
 class ChatDialog(Dialog):
-    """One turn of chat: history plus the new message to the model, the answer to the user.
+    """One turn of chat: hands the question to the answerer and ends."""
 
-    The conversation history lives in `ConversationState` (property `history`), as OpenAI-shaped
-    messages, trimmed to the character budget; the bot saves it at the end of the turn.
-    """
-
-    def __init__(
-        self,
-        model: ChatModel,
-        conversation_state: ConversationState,
-        chat_settings: ChatSettings,
-        streaming_settings: StreamingSettings,
-    ) -> None:
+    def __init__(self, answerer: ChatAnswerer, runner: AnswerRunner | None = None) -> None:
         super().__init__(ChatDialog.__name__)
-        self._model = model
-        self._history = conversation_state.create_property("history")
-        self._chat_settings = chat_settings
-        self._streaming_settings = streaming_settings
+        self._answerer = answerer
+        self._runner = runner or InlineAnswers()
 
     async def begin_dialog(self, dialog_context: DialogContext, options: object = None) -> DialogTurnResult:
-        context = dialog_context.context
-        question = (context.activity.text or "").strip()
-        history: list[ChatMessage] = await self._history.get(context, list)
-        budget = self._chat_settings.history_char_budget
-        prompt = build_prompt(self._chat_settings.system_prompt, history, question, budget)
+        question = (dialog_context.context.activity.text or "").strip()
 
-        plan = plan_delivery(context.activity, self._streaming_settings)
-        async with AnswerStream(context, plan) as answer, aclosing(self._model.stream_chat(prompt)) as deltas:
-            async for delta in deltas:
-                answer.append(delta)
+        async def answer(context: TurnContext) -> None:
+            await self._answerer.answer(context, question)
 
-        turn: list[ChatMessage] = [
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": answer.final_text or ""},
-        ]
-        await self._history.set(context, trim_history([*history, *turn], budget))
+        await self._runner.run(dialog_context.context, answer)
         return await dialog_context.end_dialog()

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NotRequired
 
 from llm import ChatMessage
 
 
-def trim_history(messages: Sequence[ChatMessage], budget: int) -> list[ChatMessage]:
+class HistoryEntry(ChatMessage):
+    """A message as kept in the conversation state; answers also record how they ended."""
+
+    outcome: NotRequired[str]
+
+
+def trim_history(messages: Sequence[HistoryEntry], budget: int) -> list[HistoryEntry]:
     """The newest messages whose text fits in `budget` characters, starting with a user message.
 
     Oldest messages go first; a leading assistant message is dropped with its question so that
     the model never sees an answer without what it answered.
     """
-    kept: list[ChatMessage] = []
+    kept: list[HistoryEntry] = []
     used = 0
     for message in reversed(messages):
         used += len(message["content"])
@@ -27,12 +34,15 @@ def trim_history(messages: Sequence[ChatMessage], budget: int) -> list[ChatMessa
 
 
 def build_prompt(
-    system_prompt: str, history: Sequence[ChatMessage], question: str, budget: int
+    system_prompt: str, history: Sequence[HistoryEntry], question: str, budget: int
 ) -> list[ChatMessage]:
     """System prompt, as much recent history as the budget leaves room for, then the question."""
     room = max(budget - len(question), 0)
+    recent: list[ChatMessage] = [
+        {"role": message["role"], "content": message["content"]} for message in trim_history(history, room)
+    ]
     return [
         {"role": "system", "content": system_prompt},
-        *trim_history(history, room),
+        *recent,
         {"role": "user", "content": question},
     ]

@@ -52,8 +52,17 @@ class MessagesEndpoint:
     def __init__(self, adapter: CloudAdapterBase, bot: Bot) -> None:
         self._adapter = adapter
         self._bot = bot
+        self._accepting = True
+
+    def stop_accepting(self) -> None:
+        """Refuse new activities from now on (the bot is shutting down); the channel retries them."""
+        self._accepting = False
 
     async def handle(self, request: web.Request) -> web.Response:
+        if not self._accepting:
+            response = _refuse(503, "The bot is shutting down; try again shortly.")
+            response.headers["Retry-After"] = "5"
+            return response
         if request.content_type != "application/json":
             return _refuse(415, "Content-Type must be application/json.")
         try:

@@ -2,23 +2,30 @@
 
 On a streaming channel the user sees an informative "Thinking…" line, then the answer growing in
 one bubble, then the final message. Elsewhere the user sees typing, then the whole answer at once.
-Either way the answer ends with exactly one final message, also when the code feeding it fails.
+Whatever happens (errors, 429s, the user pressing Stop, a new message, shutdown, a silent model,
+an answer longer than a channel allows), the user ends up with every word of the answer that was
+produced, or with a short note saying why it stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from enum import StrEnum
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse, TextFormatTypes
 
 from llm import ModelError
 
-from .delivery import DeliveryPlan
+from .delivery import DeliveryPlan, StreamingSettings
 from .entities import StreamType, stamp_stream_info
+from .markdown import readable_prefix, split_point, utf16_length
+from .pacing import TRANSIENT_BACKOFF, Pacer, backoff
+from .send_errors import RETRYABLE, SendError, SendFailure, classify
 
 logger = logging.getLogger(__name__)
 
@@ -28,44 +35,97 @@ EMPTY_ANSWER_TEXT = "_(The model returned an empty answer.)_"
 GENERIC_FAILURE_NOTE = "_(Something went wrong while answering. Please try again.)_"
 INTERRUPTED_NOTE = "_(The answer was interrupted.)_"
 
+ANSWER_SLOT_KEY = "streaming.answer_slot"
+"""turn_state key of the `AnswerSlot` that may interrupt the answers of this turn."""
+
+
+class StopReason(StrEnum):
+    """Why an answer stopped before the model finished it."""
+
+    STOPPED_BY_USER = "stopped_by_user"
+    NEW_MESSAGE = "new_message"
+    SHUTDOWN = "shutdown"
+    MODEL_SILENT = "model_silent"
+
+
+class AnswerOutcome(StrEnum):
+    """How an answer ended, as recorded in the history and the logs."""
+
+    COMPLETE = "complete"
+    STOPPED = "stopped"  # the user pressed Stop
+    INTERRUPTED = "interrupted"  # a new message or a shutdown cut it short
+    FAILED = "failed"  # the model or the channel failed
+
+
+STOP_NOTES: dict[StopReason, str] = {
+    StopReason.NEW_MESSAGE: "_(Interrupted by your new message.)_",
+    StopReason.SHUTDOWN: "_(The bot is restarting, so the answer stops here. Please ask again shortly.)_",
+    StopReason.MODEL_SILENT: "_(The model stopped responding, so the answer ends here. Please try again.)_",
+}
+STOP_OUTCOMES: dict[StopReason, AnswerOutcome] = {
+    StopReason.STOPPED_BY_USER: AnswerOutcome.STOPPED,
+    StopReason.NEW_MESSAGE: AnswerOutcome.INTERRUPTED,
+    StopReason.SHUTDOWN: AnswerOutcome.INTERRUPTED,
+    StopReason.MODEL_SILENT: AnswerOutcome.FAILED,
+}
+
+
+class AnswerSlot(Protocol):
+    """Whoever may interrupt this turn's answer (see `ConversationAnswers`)."""
+
+    def attach(self, answer: AnswerStream) -> None: ...
+
 
 def failure_note(error: BaseException) -> str:
     """A short note for the user about why the answer ended early; never a trace."""
     if isinstance(error, ModelError):
         return f"_(The answer ended early: {error}. Please try again.)_"
-    if isinstance(error, asyncio.CancelledError):
-        return INTERRUPTED_NOTE
     return GENERIC_FAILURE_NOTE
 
 
 class AnswerStream:
     """Delivers one answer according to its `DeliveryPlan`; use it as `async with`.
 
-    Streaming sends go out one at a time from a single worker task, at most once per
-    `plan.interval` seconds counted from the end of the previous send; text that arrives in
-    between is coalesced into the next update, which carries the whole text so far.
+    Streaming sends go out one at a time from a single worker task, at most once per interval
+    counted from the end of the previous send; text that arrives in between is coalesced into the
+    next update, which carries the whole text so far. An answer longer than one message allows, or
+    than one stream may last, continues in a new stream or message.
     """
 
     def __init__(
         self,
         context: TurnContext,
         plan: DeliveryPlan,
+        settings: StreamingSettings | None = None,
         *,
         informative_text: str = DEFAULT_INFORMATIVE_TEXT,
     ) -> None:
         self._context = context
         self._plan = plan
+        self._settings = settings or StreamingSettings()
+        self._loop = asyncio.get_running_loop()
+        self._streaming = plan.stream
         self._text = ""
-        self._sent_text = ""
-        self._informative = informative_text[:INFORMATIVE_TEXT_LIMIT]
+        self._piece_start = 0  # where the current stream or message begins in the text
+        self._shown_end = 0  # how far the channel has accepted the current stream's text
+        self._status = informative_text[:INFORMATIVE_TEXT_LIMIT]
+        self._status_pending = plan.stream
         self._stream_id: str | None = None
         self._sequence = 0
-        self._next_send_at = 0.0
+        self._stream_opened_at = 0.0
+        self._pacer = Pacer(plan.interval, max(plan.interval, self._settings.max_interval))
+        self._update_failures = 0
         self._wake = asyncio.Event()
         self._ending = False
-        self._streaming_failed = False
         self._worker: asyncio.Task[None] | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._last_input_at = 0.0
+        self._stop_reason: StopReason | None = None
+        self._failed = False
         self._final_text: str | None = None
+        self.updates_sent = 0
+        self.rate_limited = 0
 
     @property
     def text(self) -> str:
@@ -74,28 +134,61 @@ class AnswerStream:
 
     @property
     def final_text(self) -> str | None:
-        """The text of the final message, once the stream has ended."""
+        """What the user ended up with (the answer and any note), once the stream has ended."""
         return self._final_text
 
     @property
-    def stream_id(self) -> str | None:
-        """The channel's id of this stream (the id of its first activity), once it has started."""
-        return self._stream_id
+    def stop_reason(self) -> StopReason | None:
+        """Why the answer was stopped early, if it was; code that feeds `append` should check it."""
+        return self._stop_reason
+
+    @property
+    def outcome(self) -> AnswerOutcome:
+        if self._stop_reason is not None:
+            return STOP_OUTCOMES[self._stop_reason]
+        return AnswerOutcome.FAILED if self._failed else AnswerOutcome.COMPLETE
 
     def queue_informative(self, text: str) -> None:
         """Show a status line (such as "Searching…") until the answer text starts."""
-        if self._plan.stream and not self._sent_text and text:
-            self._informative = text[:INFORMATIVE_TEXT_LIMIT]
+        if self._streaming and self._shown_end == 0 and text:
+            self._status = text[:INFORMATIVE_TEXT_LIMIT]
+            self._status_pending = True
             self._wake.set()
 
     def append(self, delta: str) -> None:
         """Add the next piece of the answer."""
         self._text += delta
+        self._last_input_at = self._loop.time()
         if not self._wake.is_set():
             self._wake.set()
 
+    async def consume(self, deltas: AsyncIterator[str]) -> None:
+        """Append everything `deltas` yields. An interruption, or the model staying silent for
+        `settings.model_idle_timeout`, stops it early and closes `deltas` (so the model stops)."""
+        self._pump = asyncio.create_task(self._pump_deltas(deltas))
+        if self._stop_reason is not None:
+            self._pump.cancel()
+        try:
+            await asyncio.wait({self._pump})
+        finally:
+            self._pump.cancel()  # Only does something if our own caller was cancelled.
+        if not self._pump.cancelled():
+            self._pump.result()  # Raises what the model raised.
+
+    def interrupt(self, reason: StopReason) -> None:
+        """Stop the answer early: the model request is closed and the final message says why."""
+        if self._ending or self._stop_reason is not None:
+            return
+        self._stop_reason = reason
+        if self._pump is not None:
+            self._pump.cancel()
+        self._wake.set()
+
     async def __aenter__(self) -> Self:
-        if self._plan.stream:
+        slot: AnswerSlot | None = self._context.turn_state.get(ANSWER_SLOT_KEY)
+        if slot is not None:
+            slot.attach(self)
+        if self._streaming:
             self._wake.set()  # The informative update opens the stream right away.
             self._worker = asyncio.create_task(self._send_updates())
         elif self._plan.typing:
@@ -113,86 +206,293 @@ class AnswerStream:
             return False
         if isinstance(exc, Exception):
             logger.error("answer failed while streaming", exc_info=(exc_type, exc, traceback))
-        await self.end(failure_note(exc))
-        # The user has their answer and a note, so an error is handled here; cancellation is not.
-        return isinstance(exc, Exception)
+            self._failed = True
+            await self.end(failure_note(exc))
+            # The user has their answer and a note, so the error is handled here.
+            return True
+        # Our task was cancelled from outside: still give the user what they have, then go on.
+        await self.end(INTERRUPTED_NOTE)
+        return False
 
     async def end(self, note: str | None = None) -> None:
-        """Send the final message: the whole text, plus `note` if given. Idempotent."""
+        """Send the final message(s): the rest of the text, plus a note if the answer was cut
+        short. Idempotent."""
         if self._final_text is not None:
             return
         self._ending = True
         self._wake.set()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         await self._stop_worker()
-        if note:
-            final_text = f"{self._text}\n\n{note}" if self._text else note
+        if note is None and self._stop_reason is not None:
+            note = STOP_NOTES.get(self._stop_reason)
+        if self._stop_reason is StopReason.STOPPED_BY_USER:
+            # The channel refuses anything more on this stream; the user chose to see no more.
+            self._final_text = self._text[: self._shown_end]
         else:
-            final_text = self._text or EMPTY_ANSWER_TEXT
-        self._final_text = final_text
-        if self._stream_id and not self._streaming_failed:
+            self._final_text = self._join(self._text, note) or EMPTY_ANSWER_TEXT
+            await self._deliver_rest(note)
+        logger.info(
+            "answer %s: %d characters, %d updates, %d rate-limited (%s)",
+            self.outcome,
+            len(self._text),
+            self.updates_sent,
+            self.rate_limited,
+            self._plan.reason,
+        )
+
+    # ---- feeding ---------------------------------------------------------------------------
+
+    async def _pump_deltas(self, deltas: AsyncIterator[str]) -> None:
+        self._last_input_at = self._loop.time()
+        self._watchdog = self._loop.call_at(
+            self._last_input_at + self._settings.model_idle_timeout, self._check_model_silence
+        )
+        try:
+            async for delta in deltas:
+                self.append(delta)
+        finally:
+            self._watchdog.cancel()
+            close = getattr(deltas, "aclose", None)
+            if close is not None:
+                await close()
+
+    def _check_model_silence(self) -> None:
+        deadline = self._last_input_at + self._settings.model_idle_timeout
+        if self._loop.time() >= deadline:
+            logger.warning(
+                "model sent nothing for %.1fs; ending the answer", self._settings.model_idle_timeout
+            )
+            self.interrupt(StopReason.MODEL_SILENT)
+        else:
+            self._watchdog = self._loop.call_at(deadline, self._check_model_silence)
+
+    # ---- streaming updates -----------------------------------------------------------------
+
+    async def _send_updates(self) -> None:
+        """The one sender of this answer's streams: sends the latest state whenever the pace allows."""
+        while True:
+            keepalive = await self._wait_for_news()
+            await self._wait_for_pace()
+            self._wake.clear()
+            if self._ending:
+                return
+            try:
+                await self._start_new_piece_if_over_budget()
+            except SendError:
+                logger.warning("could not finish an over-long stream; the rest will come as a message")
+                self._streaming = False
+                break
+            update = self._next_update(keepalive)
+            if update is not None and not await self._send_update(*update):
+                break
+        if not self._streaming and self._plan.typing and not self._ending:
+            await self._show_typing()  # Streaming was refused: typing until the answer is sent.
+
+    async def _wait_for_news(self) -> bool:
+        """Wait for new text; True if the keep-alive time passed first.
+
+        While the model is silent, re-sending the current state keeps the stream alive and finds
+        out promptly (from the channel's refusal) that the user pressed Stop.
+        """
+        if self._wake.is_set():
+            return False
+        try:
+            async with asyncio.timeout(self._settings.keepalive_interval):
+                await self._wake.wait()
+        except TimeoutError:
+            return True
+        return False
+
+    def _next_update(self, keepalive: bool) -> tuple[StreamType, str, int] | None:
+        """(stream type, text, end of that text in the answer) of the update to send, or None."""
+        readable_end = self._piece_start + len(readable_prefix(self._text[self._piece_start :]))
+        if readable_end > self._shown_end:
+            return "streaming", self._text[self._piece_start : readable_end], readable_end
+        if self._shown_end == self._piece_start:
+            if self._status_pending or keepalive:
+                return "informative", self._status, self._shown_end
+            return None
+        if keepalive:
+            return "streaming", self._text[self._piece_start : self._shown_end], self._shown_end
+        return None
+
+    async def _send_update(self, stream_type: StreamType, text: str, end: int) -> bool:
+        """Send one update; False when this answer can stream no more."""
+        activity = self._stream_activity(ActivityTypes.typing, stream_type, text, self._sequence + 1)
+        try:
+            response = await self._send(activity)
+        except Exception as exc:
+            return self._update_failed(exc)
+        now = self._loop.time()
+        if self._stream_id is None:
+            if not (response and response.id):
+                logger.warning("the channel gave the stream no id; the answer will come as a message")
+                self._streaming = False
+                return False
+            self._stream_id = response.id
+            self._stream_opened_at = now
+        self._sequence += 1
+        self._update_failures = 0
+        if stream_type == "informative":
+            self._status_pending = False
+        self._shown_end = end
+        self._pacer.sent(now)
+        self.updates_sent += 1
+        return True
+
+    def _update_failed(self, exc: Exception) -> bool:
+        """Decide what a failed update means; False when this answer can stream no more."""
+        error = classify(exc)
+        if error is None:
+            logger.error("stream update failed unexpectedly; the answer will come as a message", exc_info=exc)
+            self._streaming = False
+            return False
+        now = self._loop.time()
+        if error.failure is SendFailure.RATE_LIMITED:
+            self.rate_limited += 1
+            self._pacer.rate_limited(now, error.retry_after)
+            logger.info("channel asked the stream to slow down; next update in %.1fs", self._pacer.current)
+        elif error.failure is SendFailure.TRANSIENT:
+            self._update_failures += 1
+            if self._update_failures > self._settings.max_update_failures:
+                logger.warning("stream updates keep failing (%s); the answer will come as a message", error)
+                self._streaming = False
+                return False
+            self._pacer.backed_off(now, self._update_failures)
+        elif error.failure is SendFailure.STOPPED_BY_USER:
+            self._user_stopped()
+            return False
+        elif error.failure in (SendFailure.STREAM_TIME_LIMIT, SendFailure.TOO_LARGE) and self._stream_id:
+            # The channel closed this stream; what it accepted stays, the rest goes on in a new one.
+            logger.warning("channel ended the stream (%s); continuing in a new one", error)
+            self._open_next_piece(self._shown_end)
+        else:
+            logger.warning("channel refused streaming (%s); the answer will come as a message", error)
+            self._streaming = False
+            return False
+        self._wake.set()  # Try again with the latest text once the pace allows.
+        return True
+
+    async def _start_new_piece_if_over_budget(self) -> None:
+        """Finish the current stream before the channel's size or time limit, and open a new one."""
+        piece = self._text[self._piece_start :]
+        too_long = utf16_length(piece) > self._settings.max_message_utf16
+        too_old = bool(self._stream_id) and (
+            self._loop.time() - self._stream_opened_at >= self._settings.max_stream_seconds
+        )
+        if not (too_long or too_old):
+            return
+        seen = self._shown_end - self._piece_start
+        end = self._piece_start + split_point(piece, seen, self._settings.max_message_utf16)
+        await self._deliver_piece(self._text[self._piece_start : end])
+        self._open_next_piece(end)
+
+    def _open_next_piece(self, start: int) -> None:
+        self._piece_start = self._shown_end = start
+        self._stream_id = None
+        self._sequence = 0
+        self._status_pending = False
+
+    async def _wait_for_pace(self) -> None:
+        delay = self._pacer.next_send_at - self._loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    # ---- final messages --------------------------------------------------------------------
+
+    async def _deliver_rest(self, note: str | None) -> None:
+        """Send what the user has not got yet: the final of the current stream, then messages."""
+        pieces: list[str] = []
+        start, seen = self._piece_start, self._shown_end
+        while True:
+            rest = self._text[start:]
+            if utf16_length(rest) <= self._settings.max_message_utf16:
+                pieces.append(rest)
+                break
+            end = start + max(split_point(rest, seen - start, self._settings.max_message_utf16), 1)
+            pieces.append(self._text[start:end])
+            start = seen = end
+        last = self._join(pieces[-1], note)
+        if last:
+            pieces[-1] = last
+        elif self._piece_start and not self._stream_id:
+            pieces.pop()  # Earlier messages carried everything; no stream is left open.
+        else:
+            pieces[-1] = EMPTY_ANSWER_TEXT
+        for piece in pieces:
+            await self._deliver_piece(piece)
+            if self._stop_reason is StopReason.STOPPED_BY_USER:
+                return
+
+    async def _deliver_piece(self, text: str) -> None:
+        """Finish the open stream with `text`, or send `text` as a message if no stream is open."""
+        if self._streaming and self._stream_id:
+            final = self._stream_activity(ActivityTypes.message, "final", text, None)
+            failure = await self._deliver(final)
+            if failure is None:
+                return
+            if failure is SendFailure.STOPPED_BY_USER:
+                self._user_stopped()
+                return
+            logger.warning(
+                "final stream message refused (%s); sending the answer as a message", failure.value
+            )
+            self._streaming = False
+        failure = await self._deliver(self._message(text))
+        if failure is not None:
+            raise SendError(failure, None, "the channel refused the answer")
+
+    async def _deliver(self, activity: Activity) -> SendFailure | None:
+        """Send `activity`, retrying what can be retried until the delivery deadline.
+
+        Returns None when delivered, or the failure that retrying cannot fix.
+        """
+        deadline = self._loop.time() + self._settings.delivery_deadline
+        attempt = 0
+        while True:
             await self._wait_for_pace()
             try:
-                await self._send(self._stream_activity(ActivityTypes.message, "final", final_text))
-                return
-            except Exception:
-                logger.warning("final stream message failed; sending the answer as a message", exc_info=True)
-        await self._send(self._message(final_text))
+                await self._send(activity)
+            except Exception as exc:
+                error = classify(exc)
+                if error is None:
+                    raise
+                if error.failure not in RETRYABLE:
+                    return error.failure
+                wait = (
+                    error.retry_after
+                    if error.retry_after is not None
+                    else backoff(attempt, TRANSIENT_BACKOFF)
+                )
+                if self._loop.time() + wait > deadline:
+                    raise error from exc
+                if error.failure is SendFailure.RATE_LIMITED:
+                    self.rate_limited += 1
+                logger.info("final message failed (%s); retrying in %.1fs", error, wait)
+                await asyncio.sleep(wait)
+                attempt += 1
+            else:
+                self._pacer.sent(self._loop.time())
+                return None
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _user_stopped(self) -> None:
+        """The user pressed Stop: stop the model, and send nothing more on this stream."""
+        logger.info("the user stopped the answer")
+        if self._stop_reason is None:
+            self._stop_reason = StopReason.STOPPED_BY_USER
+        if self._pump is not None:
+            self._pump.cancel()
 
     async def _stop_worker(self) -> None:
         worker = self._worker
         if worker is None:
             return
-        if not self._plan.stream:
+        if not self._streaming:
             worker.cancel()  # Typing has no in-flight state worth keeping.
         await asyncio.gather(worker, return_exceptions=True)
-
-    async def _send_updates(self) -> None:
-        """The one sender of this stream: sends the latest state whenever the pace allows."""
-        while True:
-            await self._wake.wait()
-            await self._wait_for_pace()
-            self._wake.clear()
-            if self._ending:
-                return
-            activity = self._next_update()
-            if activity is None:
-                continue
-            try:
-                response = await self._send(activity)
-            except Exception:
-                logger.warning("stream update failed; the answer will come as one message", exc_info=True)
-                self._streaming_failed = True
-                return
-            if self._stream_id is None:
-                if not (response and response.id):
-                    logger.warning("channel gave the stream no id; the answer will come as one message")
-                    self._streaming_failed = True
-                    return
-                self._stream_id = response.id
-            self._next_send_at = asyncio.get_running_loop().time() + self._plan.interval
-
-    def _next_update(self) -> Activity | None:
-        """The update that brings the user up to date, or None if they already are."""
-        if self._informative and not self._sent_text:
-            informative, self._informative = self._informative, ""
-            return self._stream_activity(ActivityTypes.typing, "informative", informative)
-        if self._text == self._sent_text:
-            return None
-        self._sent_text = self._text
-        return self._stream_activity(ActivityTypes.typing, "streaming", self._sent_text)
-
-    def _stream_activity(self, activity_type: str, stream_type: StreamType, text: str) -> Activity:
-        activity = Activity(type=activity_type, text=text)
-        if stream_type == "final":
-            activity.text_format = TextFormatTypes.markdown
-            return stamp_stream_info(activity, stream_type, self._stream_id, None)
-        self._sequence += 1
-        return stamp_stream_info(activity, stream_type, self._stream_id, self._sequence)
-
-    async def _wait_for_pace(self) -> None:
-        delay = self._next_send_at - asyncio.get_running_loop().time()
-        if delay > 0:
-            await asyncio.sleep(delay)
 
     async def _show_typing(self) -> None:
         """Keep the typing indicator alive until the answer is sent.
@@ -206,7 +506,21 @@ class AnswerStream:
             except Exception:
                 logger.warning("typing indicator failed", exc_info=True)
                 return
-            await asyncio.sleep(self._plan.interval)
+            await asyncio.sleep(self._plan.typing_interval)
+
+    def _stream_activity(
+        self, activity_type: str, stream_type: StreamType, text: str, sequence: int | None
+    ) -> Activity:
+        activity = Activity(type=activity_type, text=text)
+        if activity_type == ActivityTypes.message:
+            activity.text_format = TextFormatTypes.markdown
+        return stamp_stream_info(activity, stream_type, self._stream_id, sequence)
+
+    @staticmethod
+    def _join(text: str, note: str | None) -> str:
+        if not note:
+            return text
+        return f"{text}\n\n{note}" if text else note
 
     @staticmethod
     def _message(text: str) -> Activity:

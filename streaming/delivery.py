@@ -10,11 +10,18 @@ from botframework.connector import Channels
 
 @dataclass(frozen=True)
 class StreamingSettings:
-    """The pace of each channel family, in seconds."""
+    """Channel pace and the budgets that keep an answer inside every channel limit (seconds)."""
 
     teams_interval: float = 1.0
     webchat_interval: float = 0.5
     typing_interval: float = 3.0
+    max_interval: float = 5.0  # the slowest pace 429s may push a stream to
+    keepalive_interval: float = 2.0  # the longest quiet spell on a stream while the model is silent
+    max_message_utf16: int = 12_000  # the longest text of one message or stream
+    max_stream_seconds: float = 100.0  # Teams ends a stream after 120 s
+    max_update_failures: int = 3  # transient failures in a row before the answer falls back to a message
+    delivery_deadline: float = 15.0  # how long a final message is retried
+    model_idle_timeout: float = 45.0  # the answer ends if the model sends nothing for this long
 
 
 @dataclass(frozen=True)
@@ -23,28 +30,30 @@ class DeliveryPlan:
 
     With `stream`, updates go out at most every `interval` seconds (counted from the end of the
     previous send). Without it, typing is shown every `typing_interval` seconds while the answer is
-    produced (unless `typing` is off), then the answer is sent as one message.
+    produced (unless `typing` is off), then the answer is sent as a message.
     """
 
     stream: bool
     interval: float
     typing: bool
+    typing_interval: float
     reason: str
 
 
 def plan_delivery(activity: Activity, settings: StreamingSettings) -> DeliveryPlan:
     """The plan for answering `activity`, from its channel, conversation and delivery mode."""
+    typing = settings.typing_interval
     if activity.delivery_mode == DeliveryModes.expect_replies:
         # Replies are buffered into the HTTP response: no ids to stream with, no one to see typing.
-        return DeliveryPlan(False, 0.0, False, "expectReplies turn")
+        return DeliveryPlan(False, 0.0, False, typing, "expectReplies turn")
     channel = activity.channel_id
     if channel == Channels.ms_teams:
         conversation_type = activity.conversation.conversation_type if activity.conversation else None
         if conversation_type == "personal":
-            return DeliveryPlan(True, settings.teams_interval, True, "Teams personal chat")
+            return DeliveryPlan(True, settings.teams_interval, True, typing, "Teams personal chat")
         # Teams refuses stream sends outside 1:1 chats.
-        return DeliveryPlan(False, settings.typing_interval, True, f"Teams {conversation_type} conversation")
+        return DeliveryPlan(False, settings.teams_interval, True, typing, f"Teams {conversation_type}")
     if channel in (Channels.webchat, Channels.direct_line):
-        return DeliveryPlan(True, settings.webchat_interval, True, "Web Chat / Direct Line")
+        return DeliveryPlan(True, settings.webchat_interval, True, typing, "Web Chat / Direct Line")
     # The Emulator's Web Chat drops typing text; other channels do not know the protocol.
-    return DeliveryPlan(False, settings.typing_interval, True, f"channel {channel!r} does not stream")
+    return DeliveryPlan(False, settings.webchat_interval, True, typing, f"{channel!r} does not stream")

@@ -44,15 +44,20 @@ async def model_server() -> AsyncIterator[ModelServer]:
 
 @pytest.fixture
 async def connector() -> AsyncIterator[RecordingConnector]:
+    """A Teams-like connector; every test that uses it must keep to the stream protocol."""
     recorder = RecordingConnector()
     async with serve(recorder.app()) as url:
         recorder.url = url
         yield recorder
+    assert recorder.protocol_errors == []
 
 
 @pytest.fixture
-async def start_bot() -> AsyncIterator[StartBot]:
-    """Start the bot with the given environment (no other settings leak in from the machine)."""
+async def start_bot(connector: RecordingConnector, model_server: ModelServer) -> AsyncIterator[StartBot]:
+    """Start the bot with the given environment (no other settings leak in from the machine).
+
+    The connector and the model server outlive the bot, so that its shutdown can finish answers.
+    """
     async with AsyncExitStack() as stack:
         session = await stack.enter_async_context(aiohttp.ClientSession())
 

@@ -6,7 +6,7 @@ from botbuilder.core import ConversationState, MemoryStorage
 from botbuilder.testing import DialogTestClient
 
 from config import DefaultConfig
-from dialogs import ChatDialog, ChatSettings, MainDialog
+from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog
 from llm import ChatModel, create_chat_model
 from llm.offline_model import OfflineChatModel, offline_answer
 from streaming import StreamingSettings
@@ -19,7 +19,8 @@ def make_client(
     model: ChatModel, *, channel: str = "test", budget: int = 10_000
 ) -> tuple[DialogTestClient, ConversationState]:
     state = ConversationState(MemoryStorage())
-    dialog = MainDialog(ChatDialog(model, state, ChatSettings("You are a test.", budget), FAST))
+    answerer = ChatAnswerer(model, state, ChatSettings("You are a test.", budget), FAST)
+    dialog = MainDialog(ChatDialog(answerer))
     return DialogTestClient(channel, dialog, conversation_state=state), state
 
 
@@ -83,7 +84,7 @@ async def test_stored_history_stays_within_the_budget(
     assert sum(len(message["content"]) for message in history) <= budget
     assert history[-2:] == [
         {"role": "user", "content": "question 4"},
-        {"role": "assistant", "content": model_server.answer},
+        {"role": "assistant", "content": model_server.answer, "outcome": "complete"},
     ]
     assert history[0]["role"] == "user"
 

@@ -6,9 +6,11 @@ import json
 
 import pytest
 
+from host.turn_errors import ERROR_REPLY
+from llm.offline_model import offline_answer
 from tests.conftest import StartBot
 from tests.support.activities import user_message
-from tests.support.connector import RecordingConnector
+from tests.support.connector import Fault, RecordingConnector
 
 FAST_OFFLINE = {"OFFLINE_MODEL_TOKENS_PER_SECOND": "10000"}
 
@@ -63,6 +65,7 @@ async def test_message_without_text_gets_a_polite_reply(
     activity["attachments"] = [{"contentType": "image/png", "contentUrl": "http://127.0.0.1/cat.png"}]
     status, _ = await bot.post_activity(activity)
     assert status == 201
+    await connector.wait_for_answers()
     assert [item.activity["text"] for item in connector.received] == [
         "I can only read text for now. Please type your question."
     ]
@@ -71,22 +74,24 @@ async def test_message_without_text_gets_a_polite_reply(
 async def test_failure_while_answering_is_not_a_5xx(
     start_bot: StartBot, connector: RecordingConnector, caplog: pytest.LogCaptureFixture
 ) -> None:
-    connector.fail_with = {"message": 500, "typing": 500}
-    bot = await start_bot(FAST_OFFLINE)
-    status, _ = await bot.post_activity(user_message("hi", connector.url))
+    connector.faults = [Fault(lambda item: True, 500, times=1000)]
+    bot = await start_bot({**FAST_OFFLINE, "DELIVERY_DEADLINE_SECONDS": "1"})
+    status, _ = await bot.post_activity(user_message("hi", connector.url, channel_id="emulator"))
     # A 5xx would make Teams send the message again; the failure is logged instead.
     assert status == 201
+    await connector.wait_until(
+        lambda: any(item.activity.get("text") == ERROR_REPLY for item in connector.received)
+    )
+    await connector.wait_until(lambda: "could not tell the user" in caplog.text)
     assert "turn failed" in caplog.text
-    assert "could not tell the user" in caplog.text
 
 
 async def test_failed_stream_updates_still_deliver_the_whole_answer(
     start_bot: StartBot, connector: RecordingConnector
 ) -> None:
-    connector.fail_with = {"typing": 502}
+    connector.faults = [Fault(lambda item: item.activity["type"] == "typing", 502, times=1000)]
     bot = await start_bot(FAST_OFFLINE)
     await bot.post_activity(user_message("hi", connector.url))
-    *_, final = connector.received
-    assert final.activity["type"] == "message" and final.status == 201
-    assert final.activity["text"].startswith("**No language model is configured**")
-    assert final.stream_info is None  # a normal message, not the end of a stream that never opened
+    [answer] = await connector.wait_for_answers()
+    assert answer == offline_answer("hi")
+    assert not connector.accepted()[-1].stream_info  # a normal message, not the end of a stream

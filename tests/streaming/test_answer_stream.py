@@ -19,8 +19,8 @@ from streaming.answer_stream import (
     INTERRUPTED_NOTE,
 )
 
-STREAM = DeliveryPlan(stream=True, interval=0.05, typing=True, reason="test")
-ONE_MESSAGE = DeliveryPlan(stream=False, interval=0.05, typing=True, reason="test")
+STREAM = DeliveryPlan(stream=True, interval=0.05, typing=True, typing_interval=0.05, reason="test")
+ONE_MESSAGE = DeliveryPlan(stream=False, interval=0.05, typing=True, typing_interval=0.05, reason="test")
 
 
 async def run_turn(logic: Callable[[TurnContext], Awaitable[None]]) -> list[Activity]:

@@ -1,7 +1,8 @@
 """What the bot sends to each kind of conversation, end to end over real HTTP.
 
 The bot runs on loopback with its `openai` client pointed at a local streaming model server, and
-sends its replies to a local recording Bot Connector.
+sends its replies to a local Teams-like Bot Connector. The bot acknowledges each message at once
+and streams the answer afterwards, so the tests wait for the final message at the connector.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def assert_streamed(received: list[Received], answer: str, interval: float) -> N
     for item in received:
         # Web Chat reads the same fields from channelData only.
         assert _stream_fields(item.activity["channelData"]) == _stream_fields(item.stream_info)
+        assert item.accepted
     gaps = [later.received_at - earlier.received_at for earlier, later in pairwise(received)]
     assert min(gaps) >= interval, f"sends came faster than every {interval}s: {gaps}"
 
@@ -71,9 +73,11 @@ def assert_one_message(received: list[Received], answer: str) -> None:
 async def test_teams_personal_chat_streams_at_one_update_a_second(
     start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
 ) -> None:
+    connector.rate_limit_interval = 1.0
     bot = await start_bot(model_env)
     status, _ = await bot.post_activity(user_message("What is streaming?", connector.url))
     assert status == 201
+    await connector.wait_for_answers()
     assert_streamed(connector.received, model_server.answer, interval=1.0)
     assert len(connector.received) >= 4  # start, at least two growing updates, final
 
@@ -85,6 +89,7 @@ async def test_web_chat_streams_at_twice_the_pace(
     activity = user_message("What is streaming?", connector.url, channel_id="webchat", conversation_type=None)
     status, _ = await bot.post_activity(activity)
     assert status == 201
+    await connector.wait_for_answers()
     assert_streamed(connector.received, model_server.answer, interval=0.5)
     # About 2 s of answer at one update per 0.5 s: more updates than Teams would get.
     assert len(connector.received) >= 5
@@ -96,6 +101,7 @@ async def test_direct_line_streams_like_web_chat(
     bot = await start_bot(model_env)
     activity = user_message("Hi", connector.url, channel_id="directline", conversation_type=None)
     await bot.post_activity(activity)
+    await connector.wait_for_answers()
     assert_streamed(connector.received, model_server.answer, interval=0.5)
 
 
@@ -106,6 +112,7 @@ async def test_emulator_gets_typing_then_one_message(
     activity = user_message("Hi", connector.url, channel_id="emulator", conversation_type=None)
     status, _ = await bot.post_activity(activity)
     assert status == 201
+    await connector.wait_for_answers()
     assert_one_message(connector.received, model_server.answer)
     # The answer takes about 2 s: typing is renewed while it is produced.
     assert len(connector.received) >= 3
@@ -117,6 +124,7 @@ async def test_teams_group_chat_gets_one_message(
     bot = await start_bot(model_env)
     activity = user_message("Hi", connector.url, conversation_type="groupChat")
     await bot.post_activity(activity)
+    await connector.wait_for_answers()
     assert_one_message(connector.received, model_server.answer)
 
 
@@ -125,6 +133,7 @@ async def test_teams_channel_gets_one_message(
 ) -> None:
     bot = await start_bot(model_env)
     await bot.post_activity(user_message("Hi", connector.url, conversation_type="channel"))
+    await connector.wait_for_answers()
     assert_one_message(connector.received, model_server.answer)
 
 
@@ -147,6 +156,7 @@ async def test_slow_model_shows_thinking_until_the_first_token(
     model_server.tokens = ["Done."]
     bot = await start_bot(model_env)
     await bot.post_activity(user_message("Hi", connector.url))
+    await connector.wait_for_answers()
     start, *_, final = connector.received
     assert start.stream_info["streamType"] == "informative"
     assert final.received_at - start.received_at >= 1.5 - ANSWER_TOKEN_DELAY

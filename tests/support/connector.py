@@ -1,9 +1,17 @@
-"""A local Bot Connector that answers the bot like Teams does and records everything it is sent."""
+"""A local Bot Connector that answers the bot the way Teams does, and records everything.
+
+It enforces the documented stream rules (sequence numbers, cumulative text, one request a second
+per stream, the time and size limits, Stop, nothing after the final), injects scripted faults,
+and rebuilds what the user ends up seeing. Rule breaks are answered like Teams answers them and
+also listed in `protocol_errors`, which every test expects to stay empty.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +20,7 @@ from aiohttp import web
 
 @dataclass
 class Received:
-    """One activity the bot sent, with when it arrived (time.monotonic) and what it was answered."""
+    """One activity the bot sent, when it arrived (time.monotonic) and what it was answered."""
 
     method: str
     path: str
@@ -29,15 +37,69 @@ class Received:
                 return entity
         return None
 
+    @property
+    def accepted(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass
+class Fault:
+    """Answer the next `times` activities that `matches` with an error instead."""
+
+    matches: Callable[[Received], bool]
+    status: int
+    message: str = "injected by the test"
+    code: str = "InjectedFailure"
+    retry_after: float | None = None
+    times: int = 1
+
+
+@dataclass
+class _Stream:
+    id: str
+    started_at: float
+    last_request_at: float
+    sequence: int = 1
+    text: str = ""
+    accepted_updates: int = 0
+    ended: bool = False
+    cancelled: bool = False
+
+
+def is_stream_update(item: Received) -> bool:
+    info = item.stream_info
+    return bool(info and info.get("streamType") == "streaming")
+
+
+def is_final(item: Received) -> bool:
+    info = item.stream_info
+    return bool(info and info.get("streamType") == "final")
+
+
+def is_message(item: Received) -> bool:
+    return item.activity.get("type") == "message" and not item.stream_info
+
 
 @dataclass
 class RecordingConnector:
-    """Answers a stream's first send with 201 and an id, its updates with 202, messages with 201."""
+    """The connector; its settings are the Teams limits and behaviours a test wants to apply."""
 
-    fail_with: dict[str, int] = field(default_factory=dict)
-    """Activity type -> HTTP status to answer activities of that type with, to inject failures."""
+    rate_limit_interval: float | None = None
+    """Answer 429 to a stream request that comes sooner than this after the stream's previous one."""
+    stop_after_updates: int | None = None
+    """Act as if the user pressed Stop once a stream has had this many text updates."""
+    stream_time_limit: float | None = None
+    max_text_utf16: int | None = None
+    refuse_streaming: bool = False
+    """Answer stream sends like a group chat does (405 Method Not Allowed)."""
+    response_delay: float = 0.0
+    faults: list[Fault] = field(default_factory=list)
+
     received: list[Received] = field(default_factory=list)
+    protocol_errors: list[str] = field(default_factory=list)
     url: str = ""
+    _streams: dict[str, _Stream] = field(default_factory=dict)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -47,20 +109,140 @@ class RecordingConnector:
         app.router.add_put(activities + "/{activity_id}", self._on_activity)
         return app
 
+    def accepted(self) -> list[Received]:
+        return [item for item in self.received if item.accepted]
+
+    def bubbles(self) -> list[str]:
+        """What the user sees, bubble by bubble: each stream's final text (or its last text if it
+        never got a final), and each message."""
+        shown: dict[str, str] = {}
+        for item in self.accepted():
+            info = item.stream_info
+            if info and info.get("streamType") == "informative":
+                continue
+            if info:
+                shown[info.get("streamId") or item.reply_id or ""] = item.activity.get("text", "")
+            elif item.activity.get("type") == "message":
+                shown[item.reply_id or ""] = item.activity.get("text", "")
+        return list(shown.values())
+
+    async def wait_until(self, condition: Callable[[], bool], within: float = 20.0) -> None:
+        """Wait until `condition()` holds, re-checked after every request."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(condition), within)
+
+    async def wait_for_answers(self, count: int = 1, within: float = 20.0) -> list[str]:
+        """Wait until `count` answers have been completed (finals or messages); return the bubbles."""
+
+        def done() -> bool:
+            return sum(1 for item in self.accepted() if is_final(item) or is_message(item)) >= count
+
+        await self.wait_until(done, within)
+        return self.bubbles()
+
     async def _on_activity(self, request: web.Request) -> web.Response:
         item = Received(request.method, request.path, await request.json(), time.monotonic())
-        stream = item.stream_info
-        failure = self.fail_with.get(item.activity.get("type", ""))
-        if failure:
-            item.status = failure
-            error = {"error": {"code": "InjectedFailure", "message": "injected by the test"}}
-            response = web.json_response(error, status=failure)
-        elif stream and stream.get("streamId") and item.activity.get("type") == "typing":
-            item.status = 202
-            response = web.json_response({}, status=202)
-        else:
-            item.status = 201
-            item.reply_id = uuid.uuid4().hex
-            response = web.json_response({"id": item.reply_id}, status=201)
-        self.received.append(item)
-        return response
+        if self.response_delay:
+            await asyncio.sleep(self.response_delay)
+        status, body, headers = self._answer(item)
+        item.status = status
+        async with self._changed:
+            self.received.append(item)
+            self._changed.notify_all()
+        return web.json_response(body, status=status, headers=headers)
+
+    def _answer(self, item: Received) -> tuple[int, dict[str, Any], dict[str, str]]:
+        for fault in self.faults:
+            if fault.times > 0 and fault.matches(item):
+                fault.times -= 1
+                headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+                return fault.status, _error(fault.code, fault.message), headers
+        info = item.stream_info
+        if info is None:
+            return self._plain(item)
+        if self.refuse_streaming:
+            return 405, _error("BadArgument", "Method Not Allowed"), {}
+        return self._stream(item, info)
+
+    def _plain(self, item: Received) -> tuple[int, dict[str, Any], dict[str, str]]:
+        text = item.activity.get("text") or ""
+        if self.max_text_utf16 is not None and _utf16(text) > self.max_text_utf16:
+            return 413, _error("MessageSizeTooBig", "Activity body too large"), {}
+        item.reply_id = uuid.uuid4().hex
+        return 201, {"id": item.reply_id}, {}
+
+    def _stream(self, item: Received, info: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        now = item.received_at
+        text = item.activity.get("text") or ""
+        stream_type = info.get("streamType")
+        stream_id = info.get("streamId")
+        if info != item.activity.get("channelData", {}) | {"type": "streaminfo"}:
+            self.protocol_errors.append(f"entities and channelData differ: {info} / {item.activity}")
+        if stream_type not in ("informative", "streaming", "final"):
+            return 400, _error("BadSyntax", f"unknown streamType {stream_type!r}"), {}
+
+        if stream_id is None:
+            if stream_type == "final" or info.get("streamSequence") != 1 or not text:
+                self.protocol_errors.append(f"bad stream start: {info} text={text!r}")
+                return 400, _error("BadArgument", "Start streaming activities should include text"), {}
+            stream = _Stream(uuid.uuid4().hex, now, now, text=text if stream_type == "streaming" else "")
+            self._streams[stream.id] = stream
+            item.reply_id = stream.id
+            return 201, {"id": stream.id}, {}
+
+        stream = self._streams.get(stream_id)
+        if stream is None:
+            self.protocol_errors.append(f"unknown streamId {stream_id}")
+            return 404, _error("NotFound", "unknown stream"), {}
+        if stream.ended:
+            self.protocol_errors.append(f"request after the final on stream {stream_id}")
+            return (
+                403,
+                _error("ContentStreamNotAllowed", "Content stream is already completed streamed message"),
+                {},
+            )
+        if stream.cancelled:
+            return 403, _error("ContentStreamNotAllowed", "Content stream was cancelled by user."), {}
+        if self.stream_time_limit is not None and now - stream.started_at > self.stream_time_limit:
+            return (
+                403,
+                _error("ContentStreamNotAllowed", "Content stream finished due to exceeded streaming time."),
+                {},
+            )
+        if self.rate_limit_interval is not None and now - stream.last_request_at < self.rate_limit_interval:
+            stream.last_request_at = now
+            return 429, _error("Throttled", "Too many requests"), {"Retry-After": "1"}
+        stream.last_request_at = now
+        if self.max_text_utf16 is not None and _utf16(text) > self.max_text_utf16:
+            return 403, _error("ContentStreamNotAllowed", "Message size too large"), {}
+        if not text.startswith(stream.text):
+            self.protocol_errors.append(f"text does not continue the stream: {stream.text!r} -> {text!r}")
+            return 400, _error("BadRequest", "streamed content changed"), {}
+
+        if stream_type == "final":
+            if "streamSequence" in info:
+                self.protocol_errors.append("final message carries a streamSequence")
+            stream.ended = True
+            stream.text = text
+            item.reply_id = stream.id
+            return 201, {"id": stream.id}, {}
+
+        if info.get("streamSequence") != stream.sequence + 1:
+            # Teams answers 202 and silently drops an update that is out of order.
+            self.protocol_errors.append(f"sequence {info.get('streamSequence')} after {stream.sequence}")
+            return 202, {}, {}
+        stream.sequence += 1
+        if stream_type == "streaming":
+            stream.text = text
+            stream.accepted_updates += 1
+            if self.stop_after_updates is not None and stream.accepted_updates >= self.stop_after_updates:
+                stream.cancelled = True
+        return 202, {}, {}
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2

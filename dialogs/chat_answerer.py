@@ -1,0 +1,58 @@
+"""Answers one question: history and question to the model, the answer to the user and the history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botbuilder.core import ConversationState, TurnContext
+
+from llm import ChatModel
+from streaming import AnswerStream, StreamingSettings, plan_delivery
+
+from .chat_history import HistoryEntry, build_prompt, trim_history
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """What shapes a model request."""
+
+    system_prompt: str
+    history_char_budget: int
+
+
+class ChatAnswerer:
+    """Streams the model's answer to `question` and records the exchange in the history.
+
+    The history lives in `ConversationState` (property `history`); this loads and saves the state
+    itself, because it may run in a turn of its own after the user's turn has ended.
+    """
+
+    def __init__(
+        self,
+        model: ChatModel,
+        conversation_state: ConversationState,
+        chat_settings: ChatSettings,
+        streaming_settings: StreamingSettings,
+    ) -> None:
+        self._model = model
+        self._conversation_state = conversation_state
+        self._history = conversation_state.create_property("history")
+        self._chat_settings = chat_settings
+        self._streaming_settings = streaming_settings
+
+    async def answer(self, context: TurnContext, question: str) -> None:
+        await self._conversation_state.load(context)
+        history: list[HistoryEntry] = await self._history.get(context, list)
+        budget = self._chat_settings.history_char_budget
+        prompt = build_prompt(self._chat_settings.system_prompt, history, question, budget)
+
+        plan = plan_delivery(context.activity, self._streaming_settings)
+        async with AnswerStream(context, plan, self._streaming_settings) as answer:
+            await answer.consume(self._model.stream_chat(prompt))
+
+        turn: list[HistoryEntry] = [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.final_text or "", "outcome": answer.outcome.value},
+        ]
+        await self._history.set(context, trim_history([*history, *turn], budget))
+        await self._conversation_state.save_changes(context)

@@ -1,0 +1,69 @@
+"""Answers at once that the model is unavailable after repeated failures, instead of waiting on it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+
+from .chat_model import ChatMessage, ChatModel, ModelError
+
+logger = logging.getLogger(__name__)
+
+
+class ModelUnavailableError(ModelError):
+    """The circuit is open: the model failed repeatedly and is given time to recover."""
+
+
+class CircuitBreakerModel:
+    """Wraps a `ChatModel`: after `failure_threshold` failures in a row, requests fail at once for
+    `cooldown` seconds; then one request is let through, and its success closes the circuit."""
+
+    def __init__(
+        self,
+        model: ChatModel,
+        *,
+        failure_threshold: int,
+        cooldown: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._model = model
+        self._failure_threshold = failure_threshold
+        self._cooldown = cooldown
+        self._clock = clock
+        self._failures = 0
+        self._opened_at: float | None = None
+        self.description = model.description
+
+    @property
+    def is_open(self) -> bool:
+        """True while requests are refused without calling the model."""
+        return self._opened_at is not None and self._clock() - self._opened_at < self._cooldown
+
+    async def stream_chat(
+        self, messages: Sequence[ChatMessage], *, temperature: float | None = None
+    ) -> AsyncIterator[str]:
+        if self.is_open:
+            raise ModelUnavailableError("the model service is unavailable right now")
+        try:
+            async for delta in self._model.stream_chat(messages, temperature=temperature):
+                yield delta
+        except ModelError:
+            self._record_failure()
+            raise
+        self._failures = 0
+        if self._opened_at is not None:
+            logger.info("model answered again; circuit closed")
+            self._opened_at = None
+
+    def _record_failure(self) -> None:
+        self._failures += 1
+        if self._failures >= self._failure_threshold:
+            if not self.is_open:
+                logger.warning(
+                    "model failed %d times in a row; circuit open for %.0fs", self._failures, self._cooldown
+                )
+            self._opened_at = self._clock()
+
+    async def close(self) -> None:
+        await self._model.close()

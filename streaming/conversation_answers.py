@@ -1,0 +1,156 @@
+"""Answers produced after the inbound request is acknowledged, one at a time per conversation.
+
+The inbound turn hands the answer to `ConversationAnswers.run`, which continues the conversation
+through the adapter's proactive `continue_conversation` in a background task; the channel's
+request is answered at once, whatever the length of the answer (Azure Bot Service gives a turn
+about 15 s, and Teams re-sends the message if the bot is late). Turns of one conversation run in
+order: a new message first interrupts the answer in progress and waits until it has delivered its
+final message and saved its state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from botbuilder.core import BotAdapter, Middleware, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, ConversationReference, DeliveryModes
+
+from .answer_stream import ANSWER_SLOT_KEY, AnswerStream, StopReason
+
+logger = logging.getLogger(__name__)
+
+AnswerWork = Callable[[TurnContext], Awaitable[None]]
+
+SHUTTING_DOWN_REPLY = "I'm restarting right now, so I can't answer that. Please send it again in a moment."
+
+
+def conversation_key(activity: Activity) -> str:
+    """Identifies a conversation across channels."""
+    return f"{activity.channel_id}/{activity.conversation.id if activity.conversation else ''}"
+
+
+class _Conversation:
+    """One conversation's inbound-turn lock and its answer in progress."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.task: asyncio.Task[None] | None = None
+        self.answer: AnswerStream | None = None
+        self.pending_stop: StopReason | None = None
+        self.turns_waiting = 0
+
+    def attach(self, answer: AnswerStream) -> None:
+        """Called by the answer's stream when it opens, so that it can be interrupted."""
+        self.answer = answer
+        if self.pending_stop is not None:
+            answer.interrupt(self.pending_stop)
+
+    def interrupt(self, reason: StopReason) -> None:
+        if self.answer is not None:
+            self.answer.interrupt(reason)
+        else:
+            self.pending_stop = reason  # The answer has not opened its stream yet.
+
+    @property
+    def idle(self) -> bool:
+        return self.task is None and self.turns_waiting == 0
+
+
+class ConversationAnswers:
+    """Runs each conversation's answers in the background, in order, and stops them on shutdown."""
+
+    def __init__(self, adapter: BotAdapter, bot_app_id: str) -> None:
+        self._adapter = adapter
+        self._bot_app_id = bot_app_id
+        self._conversations: dict[str, _Conversation] = {}
+        self._closing = False
+
+    @property
+    def active(self) -> int:
+        """How many answers are in progress."""
+        return sum(1 for conversation in self._conversations.values() if conversation.task)
+
+    async def run(self, context: TurnContext, work: AnswerWork) -> None:
+        """Run `work` in a continuation turn after this one; in this turn for `expectReplies`."""
+        if self._closing:
+            await context.send_activity(SHUTTING_DOWN_REPLY)
+            return
+        if context.activity.delivery_mode == DeliveryModes.expect_replies:
+            await work(context)  # The replies must be in this request's response.
+            return
+        reference = TurnContext.get_conversation_reference(context.activity)
+        key = conversation_key(context.activity)
+        conversation = self._conversations.setdefault(key, _Conversation())
+        conversation.pending_stop = None
+        conversation.task = asyncio.create_task(self._continue(key, conversation, reference, work))
+
+    @asynccontextmanager
+    async def inbound_turn(self, key: str) -> AsyncIterator[None]:
+        """Hold `key`'s conversation for one inbound turn, after its answer in progress has ended."""
+        conversation = self._conversations.setdefault(key, _Conversation())
+        conversation.turns_waiting += 1
+        try:
+            async with conversation.lock:
+                task = conversation.task
+                if task is not None:
+                    conversation.interrupt(StopReason.NEW_MESSAGE)
+                    await asyncio.wait({task})
+                yield
+        finally:
+            conversation.turns_waiting -= 1
+            self._forget_if_idle(key, conversation)
+
+    async def shutdown(self, grace_seconds: float) -> None:
+        """Interrupt every answer and wait (at most `grace_seconds`) for them to end and save state."""
+        self._closing = True
+        tasks = {conversation.task for conversation in self._conversations.values() if conversation.task}
+        for conversation in self._conversations.values():
+            conversation.interrupt(StopReason.SHUTDOWN)
+        if tasks:
+            logger.info("finishing %d open answers before shutdown", len(tasks))
+            _, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+            if pending:
+                logger.warning(
+                    "%d answers did not finish within %.0fs of shutdown", len(pending), grace_seconds
+                )
+
+    async def _continue(
+        self, key: str, conversation: _Conversation, reference: ConversationReference, work: AnswerWork
+    ) -> None:
+        async def continuation(context: TurnContext) -> None:
+            # Reply to the user's message, as the inbound turn would have (the continuation
+            # activity carries a fresh id of its own).
+            context.activity.id = reference.activity_id
+            context.turn_state[ANSWER_SLOT_KEY] = conversation
+            await work(context)
+
+        try:
+            await self._adapter.continue_conversation(reference, continuation, self._bot_app_id)
+        except Exception:
+            # Errors inside the turn went to the adapter's on_turn_error; this is the adapter itself.
+            logger.exception("could not continue conversation %s to answer", key)
+        finally:
+            conversation.task = None
+            conversation.answer = None
+            self._forget_if_idle(key, conversation)
+
+    def _forget_if_idle(self, key: str, conversation: _Conversation) -> None:
+        if conversation.idle and self._conversations.get(key) is conversation:
+            del self._conversations[key]
+
+
+class ConversationOrderMiddleware(Middleware):
+    """Runs each user message's turn only after the conversation's previous answer has ended."""
+
+    def __init__(self, answers: ConversationAnswers) -> None:
+        self._answers = answers
+
+    async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
+        if context.activity.type != ActivityTypes.message:
+            await logic()
+            return
+        async with self._answers.inbound_turn(conversation_key(context.activity)):
+            await logic()
