@@ -356,8 +356,9 @@ class AnswerStream:
         elif error.failure is SendFailure.TRANSIENT:
             self._update_failures += 1
             if self._update_failures > self._settings.max_update_failures:
-                logger.warning("stream updates keep failing (%s); the answer will come as a message", error)
-                self._streaming = False
+                # No more updates; the final carries the whole text (as a message if it fails too).
+                logger.warning("stream updates keep failing (%s); waiting for the final", error)
+                self._streaming = self._stream_id is not None
                 return False
             self._pacer.backed_off(now, self._update_failures)
         elif error.failure is SendFailure.STOPPED_BY_USER:
@@ -375,16 +376,22 @@ class AnswerStream:
         return True
 
     async def _start_new_piece_if_over_budget(self) -> None:
-        """Finish the current stream before the channel's size or time limit, and open a new one."""
+        """Finish the current stream before the channel's size or time limit, and go on in a new one.
+
+        A stream is finished while there is still time for its final message: at the last send
+        slot before `max_stream_seconds`. Text beyond the size budget goes on in new pieces.
+        """
+        age = self._loop.time() - self._stream_opened_at
+        if self._stream_id and age + self._pacer.current >= self._settings.max_stream_seconds:
+            await self._finish_piece()
+        while utf16_length(self._text[self._piece_start :]) > self._settings.max_message_utf16:
+            await self._finish_piece()
+
+    async def _finish_piece(self) -> None:
+        """Deliver the current piece, as long as the size budget allows, and open the next one."""
         piece = self._text[self._piece_start :]
-        too_long = utf16_length(piece) > self._settings.max_message_utf16
-        too_old = bool(self._stream_id) and (
-            self._loop.time() - self._stream_opened_at >= self._settings.max_stream_seconds
-        )
-        if not (too_long or too_old):
-            return
         seen = self._shown_end - self._piece_start
-        end = self._piece_start + split_point(piece, seen, self._settings.max_message_utf16)
+        end = self._piece_start + max(split_point(piece, seen, self._settings.max_message_utf16), 1)
         await self._deliver_piece(self._text[self._piece_start : end])
         self._open_next_piece(end)
 
@@ -430,6 +437,7 @@ class AnswerStream:
         if self._streaming and self._stream_id:
             final = self._stream_activity(ActivityTypes.message, "final", text, None)
             failure = await self._deliver(final)
+            self._stream_id = None  # Finished, or refused for good: either way no more on it.
             if failure is None:
                 return
             if failure is SendFailure.STOPPED_BY_USER:
@@ -446,7 +454,7 @@ class AnswerStream:
     async def _deliver(self, activity: Activity) -> SendFailure | None:
         """Send `activity`, retrying what can be retried until the delivery deadline.
 
-        Returns None when delivered, or the failure that retrying cannot fix.
+        Returns None when delivered, or the failure that retrying did not fix in time.
         """
         deadline = self._loop.time() + self._settings.delivery_deadline
         attempt = 0
@@ -458,15 +466,14 @@ class AnswerStream:
                 error = classify(exc)
                 if error is None:
                     raise
-                if error.failure not in RETRYABLE:
-                    return error.failure
                 wait = (
                     error.retry_after
                     if error.retry_after is not None
                     else backoff(attempt, TRANSIENT_BACKOFF)
                 )
-                if self._loop.time() + wait > deadline:
-                    raise error from exc
+                if error.failure not in RETRYABLE or self._loop.time() + wait > deadline:
+                    logger.warning("could not deliver the answer's final message: %s", error)
+                    return error.failure
                 if error.failure is SendFailure.RATE_LIMITED:
                     self.rate_limited += 1
                 logger.info("final message failed (%s); retrying in %.1fs", error, wait)

@@ -62,8 +62,9 @@ async def start_bot(connector: RecordingConnector, model_server: ModelServer) ->
         session = await stack.enter_async_context(aiohttp.ClientSession())
 
         async def start(env: dict[str, str]) -> BotClient:
-            url = await stack.enter_async_context(serve(create_app(DefaultConfig(env))))
-            return BotClient(url, session)
+            app = create_app(DefaultConfig(env))
+            url = await stack.enter_async_context(serve(app))
+            return BotClient(url, session, app)
 
         yield start
 

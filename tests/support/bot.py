@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 
 @dataclass
@@ -14,6 +15,7 @@ class BotClient:
 
     url: str
     session: aiohttp.ClientSession
+    app: web.Application
 
     async def post_activity(self, activity: dict[str, Any]) -> tuple[int, Any]:
         """POST `activity` to /api/messages; return the status and the JSON body (or None)."""

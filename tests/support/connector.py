@@ -61,7 +61,7 @@ class _Stream:
     last_request_at: float
     sequence: int = 1
     text: str = ""
-    accepted_updates: int = 0
+    accepted_requests: int = 1
     ended: bool = False
     cancelled: bool = False
 
@@ -86,8 +86,8 @@ class RecordingConnector:
 
     rate_limit_interval: float | None = None
     """Answer 429 to a stream request that comes sooner than this after the stream's previous one."""
-    stop_after_updates: int | None = None
-    """Act as if the user pressed Stop once a stream has had this many text updates."""
+    stop_after_requests: int | None = None
+    """Act as if the user pressed Stop once a stream has accepted this many requests (its start too)."""
     stream_time_limit: float | None = None
     max_text_utf16: int | None = None
     refuse_streaming: bool = False
@@ -187,6 +187,7 @@ class RecordingConnector:
                 return 400, _error("BadArgument", "Start streaming activities should include text"), {}
             stream = _Stream(uuid.uuid4().hex, now, now, text=text if stream_type == "streaming" else "")
             self._streams[stream.id] = stream
+            self._maybe_stop(stream)
             item.reply_id = stream.id
             return 201, {"id": stream.id}, {}
 
@@ -234,10 +235,13 @@ class RecordingConnector:
         stream.sequence += 1
         if stream_type == "streaming":
             stream.text = text
-            stream.accepted_updates += 1
-            if self.stop_after_updates is not None and stream.accepted_updates >= self.stop_after_updates:
-                stream.cancelled = True
+        stream.accepted_requests += 1
+        self._maybe_stop(stream)
         return 202, {}, {}
+
+    def _maybe_stop(self, stream: _Stream) -> None:
+        if self.stop_after_requests is not None and stream.accepted_requests >= self.stop_after_requests:
+            stream.cancelled = True
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

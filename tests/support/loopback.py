@@ -10,8 +10,11 @@ from aiohttp import web
 
 @asynccontextmanager
 async def serve(app: web.Application) -> AsyncIterator[str]:
-    """Run `app` on 127.0.0.1 with a free port; yield its base URL (no trailing slash)."""
-    runner = web.AppRunner(app, access_log=None)
+    """Run `app` on 127.0.0.1 with a free port; yield its base URL (no trailing slash).
+
+    Handlers are cancelled when their client disconnects, so a test server can see it happen.
+    """
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

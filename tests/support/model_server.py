@@ -26,12 +26,21 @@ class ModelRequest:
 
 @dataclass
 class ModelServer:
-    """Streams `tokens`, waiting `first_token_delay` before the first and `token_delay` between."""
+    """Streams `tokens`, waiting `first_token_delay` before the first and `token_delay` between.
+
+    Faults: `fail_with_status` answers every request with that status; `fail_first` answers the
+    first requests with the listed statuses (and `retry_after`); `disconnect_after` drops the
+    connection after that many tokens; `hang_after` goes silent after that many tokens.
+    """
 
     tokens: list[str]
     token_delay: float = 0.0
     first_token_delay: float = 0.0
     fail_with_status: int | None = None
+    fail_first: list[int] = field(default_factory=list)
+    retry_after: float | None = None
+    disconnect_after: int | None = None
+    hang_after: int | None = None
     requests: list[ModelRequest] = field(default_factory=list)
     url: str = ""
     disconnected: asyncio.Event = field(default_factory=asyncio.Event)
@@ -51,23 +60,32 @@ class ModelServer:
     async def _chat_completions(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(ModelRequest(request.path, dict(request.query), dict(request.headers), body))
-        if self.fail_with_status:
+        status = self.fail_first.pop(0) if self.fail_first else self.fail_with_status
+        if status:
             error = {"error": {"message": "injected failure", "type": "server_error"}}
-            return web.json_response(error, status=self.fail_with_status)
+            headers = {"Retry-After": f"{self.retry_after:g}"} if self.retry_after is not None else {}
+            return web.json_response(error, status=status, headers=headers)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         try:
             await asyncio.sleep(self.first_token_delay)
             await self._send(response, {"role": "assistant", "content": ""}, None)
             for index, token in enumerate(self.tokens):
+                if index == self.disconnect_after:
+                    request.transport.close()
+                    return response
+                if index == self.hang_after:
+                    await asyncio.Event().wait()  # Silent until the client hangs up.
                 if index:
                     await asyncio.sleep(self.token_delay)
                 await self._send(response, {"content": token}, None)
             await self._send(response, {}, "stop")
             await response.write(b"data: [DONE]\n\n")
             await response.write_eof()
-        except ConnectionResetError:
+        except (ConnectionResetError, asyncio.CancelledError):
+            # The client hung up mid-answer (aiohttp cancels the handler: see `serve`).
             self.disconnected.set()
+            raise
         return response
 
     @staticmethod
