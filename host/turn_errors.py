@@ -6,9 +6,14 @@ import logging
 
 from botbuilder.core import TurnContext
 
+from storage import StorageUnavailableError
+
 logger = logging.getLogger(__name__)
 
 ERROR_REPLY = "Sorry, something went wrong on my side. Please try again."
+STORAGE_UNAVAILABLE_REPLY = (
+    "Sorry, I can't reach my memory of our conversation right now. Please try again in a minute."
+)
 
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
@@ -24,7 +29,8 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
         activity.channel_id,
         exc_info=error,
     )
+    reply = STORAGE_UNAVAILABLE_REPLY if isinstance(error, StorageUnavailableError) else ERROR_REPLY
     try:
-        await context.send_activity(ERROR_REPLY)
+        await context.send_activity(reply)
     except Exception:
         logger.warning("could not tell the user about the failed turn", exc_info=True)

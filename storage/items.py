@@ -1,0 +1,69 @@
+"""How a stored item carries its eTag and becomes JSON, the same way for every backend of ours.
+
+The SDK's storages read an item's eTag from the dict key `e_tag` or the attribute `e_tag`; `*` or no
+eTag means "overwrite", an empty one is an error, and any other value must match the stored item's.
+Values are flattened with jsonpickle as the SDK's `CosmosDbPartitionedStorage` does, so SDK objects in
+state (`DialogState`, `DialogInstance`, prompt options, activities) come back as the same classes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from jsonpickle.pickler import Pickler
+from jsonpickle.unpickler import Unpickler
+
+from .errors import StorageConflictError
+
+# The eTag a write carries to say "create this item; fail if it exists". A concurrent first save of
+# a new conversation's state then conflicts instead of silently overwriting the other one.
+CREATE_ONLY = "create-only"
+
+
+def item_etag(item: object) -> str | None:
+    """The eTag an item carries, from the key or attribute `e_tag` as the SDK's storages read it."""
+    etag = item.get("e_tag") if isinstance(item, dict) else getattr(item, "e_tag", None)
+    return None if etag is None else str(etag)
+
+
+def expected_etag(item: object) -> str | None:
+    """The eTag a write must match: None to overwrite (no eTag or `*`), else the item's eTag."""
+    etag = item_etag(item)
+    if etag == "":
+        raise ValueError("storage write: the item's e_tag is empty; use '*' to overwrite")
+    return None if etag in (None, "*") else etag
+
+
+def check_etag(key: str, expected: str | None, current: str | None) -> None:
+    """Refuse a write whose expected eTag does not match the stored one (`current`; None if absent)."""
+    if expected is None:
+        return
+    if expected == CREATE_ONLY:
+        if current is not None:
+            raise StorageConflictError(key, f"eTag conflict on {key!r}: it was created by another writer")
+    elif expected != current:
+        found = "it does not exist" if current is None else f"it now has eTag {current!r}"
+        raise StorageConflictError(key, f"eTag conflict on {key!r}: the write expected {expected!r}, {found}")
+
+
+def new_etag() -> str:
+    """A fresh eTag; random, so a deleted and re-created item never matches an eTag read before."""
+    return uuid.uuid4().hex
+
+
+def encode(item: object) -> str:
+    """The item as JSON text, without its eTag (the backend keeps that beside the value)."""
+    flat = Pickler().flatten(item)
+    if not isinstance(flat, dict):
+        raise TypeError(f"storage write: an item must be a dict or an object, got {type(item).__name__}")
+    flat.pop("e_tag", None)
+    return json.dumps(flat, separators=(",", ":"))
+
+
+def decode(text: str, etag: str) -> object:
+    """The item stored as `text`, with its current eTag under `e_tag`."""
+    flat = json.loads(text)
+    flat["e_tag"] = etag
+    # safe=True: never eval() a stored `py/repr`.
+    return Unpickler(safe=True).restore(flat)

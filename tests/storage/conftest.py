@@ -1,0 +1,98 @@
+"""Fixtures: every storage backend, each on a real server where it has one, isolated per test."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from storage import ClosableStorage, InMemoryStorage
+from tests.storage.backends import Backend
+from tests.storage.services import SHARED_REDIS_URL, azurite, delete_keys, missing, shared_redis_ready
+
+OpenStorage = Callable[[], ClosableStorage]
+
+HOW_TO_GET_REDIS = (
+    "The tests use the Redis server on 127.0.0.1:6379; start one with "
+    "`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no` "
+    "(Debian package redis-server)."
+)
+
+
+@pytest.fixture(scope="session")
+def azurite_connection_string(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Azurite for the whole run; each test gets its own container."""
+    with azurite(tmp_path_factory.mktemp("azurite")) as connection_string:
+        yield connection_string
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own on the shared Redis; its keys are deleted afterwards."""
+    if not shared_redis_ready():
+        missing("Redis on 127.0.0.1:6379", HOW_TO_GET_REDIS)
+    prefix = f"test-{uuid.uuid4().hex}:"
+    yield prefix
+    delete_keys(SHARED_REDIS_URL, prefix)
+
+
+@pytest.fixture
+def redis_server_binary() -> str:
+    """The redis-server program, for tests that start and stop a Redis of their own."""
+    path = shutil.which("redis-server")
+    if path is None:
+        missing("redis-server", "Install Debian's redis-server package.")
+    return path
+
+
+def durable_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """A fresh, empty location for `kind`, on the real server it needs."""
+    if kind == "sqlite":
+        return Backend("sqlite", str(tmp_path / "state" / "bot-state.sqlite3"))
+    if kind == "redis":
+        return Backend("redis", SHARED_REDIS_URL, request.getfixturevalue("redis_prefix"))
+    if kind == "blob":
+        connection_string = request.getfixturevalue("azurite_connection_string")
+        return Backend("blob", connection_string, f"test-{uuid.uuid4().hex[:20]}")
+    raise ValueError(kind)
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis", "blob"])
+async def open_storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[OpenStorage]:
+    """Opens a storage object over this test's items; call it again for a "restarted" one.
+
+    In memory there is nothing to restart from, so it hands out the same object each time.
+    """
+    opened: list[ClosableStorage] = []
+    if request.param == "memory":
+        shared = InMemoryStorage()
+        opened.append(shared)
+
+        def open_storage() -> ClosableStorage:
+            return shared
+
+    else:
+        backend = durable_backend(request.param, request, tmp_path)
+
+        def open_storage() -> ClosableStorage:
+            opened.append(backend.open())
+            return opened[-1]
+
+    yield open_storage
+    for storage in opened:
+        await storage.close()
+
+
+@pytest.fixture
+def storage(open_storage: OpenStorage) -> ClosableStorage:
+    """One storage object of the backend under test."""
+    return open_storage()
+
+
+@pytest.fixture(params=["sqlite", "redis", "blob"])
+def shared_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """A durable backend that two processes can share."""
+    return durable_backend(request.param, request, tmp_path)

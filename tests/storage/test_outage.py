@@ -1,0 +1,123 @@
+"""Storage outages: a clear error instead of a driver's, a clear reply to the user, and recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+import redis.exceptions
+from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core.adapters import TestAdapter
+
+from host.turn_errors import STORAGE_UNAVAILABLE_REPLY, on_turn_error
+from storage import ClosableStorage, RedisStorage, SqliteStorage, StorageUnavailableError
+from tests.storage.backends import user_message
+from tests.storage.services import free_port, redis_server
+
+SQLITE_FAILED = r"SQLite storage at \S+bot-state\.sqlite3 failed"
+REDIS_UNAVAILABLE = r"Redis storage at 127\.0\.0\.1:\d+ is unavailable"
+
+
+class RedisOutage:
+    """A private redis-server that a test stops and starts again on the same port."""
+
+    def __init__(self, workdir: Path) -> None:
+        self._port = free_port()
+        self._workdir = workdir
+        self._server = ExitStack()
+        self.url = self.start()
+
+    def start(self) -> str:
+        return self._server.enter_context(redis_server(self._port, self._workdir))
+
+    def stop(self) -> None:
+        self._server.close()
+
+
+@pytest.fixture
+def redis_outage(redis_server_binary: str, tmp_path: Path) -> Iterator[RedisOutage]:
+    outage = RedisOutage(tmp_path)
+    yield outage
+    outage.stop()
+
+
+def every_call(storage: ClosableStorage) -> list[Callable[[], Awaitable[object]]]:
+    """A read, a write and a delete."""
+    return [
+        lambda: storage.read(["k"]),
+        lambda: storage.write({"k": {"n": 2}}),
+        lambda: storage.delete(["k"]),
+    ]
+
+
+async def test_sqlite_at_an_unusable_path_is_unavailable_until_it_is_usable(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.write_text("a file where the database's folder should be")
+    storage = SqliteStorage(folder / "bot-state.sqlite3")
+    try:
+        for call in every_call(storage):
+            with pytest.raises(StorageUnavailableError, match=SQLITE_FAILED):
+                await call()
+
+        folder.unlink()
+        await storage.write({"k": {"n": 1}})
+        assert (await storage.read(["k"]))["k"]["n"] == 1
+    finally:
+        await storage.close()
+
+
+async def test_redis_down_is_unavailable_and_the_same_storage_works_when_it_is_back(
+    redis_outage: RedisOutage,
+) -> None:
+    storage = RedisStorage(redis_outage.url, key_prefix="outage:")
+    try:
+        await storage.write({"k": {"n": 1}})
+        redis_outage.stop()
+        for call in every_call(storage):
+            with pytest.raises(StorageUnavailableError, match=REDIS_UNAVAILABLE):
+                await call()
+        with pytest.raises(StorageUnavailableError) as down:
+            await storage.read(["k"])
+        assert isinstance(down.value.__cause__, redis.exceptions.ConnectionError)
+
+        redis_outage.start()  # An empty Redis: this one keeps nothing on disk.
+        await storage.write({"k": {"n": 3}})
+        assert (await storage.read(["k"]))["k"]["n"] == 3
+    finally:
+        await storage.close()
+
+
+async def counting_bot_turn(storage: ClosableStorage) -> str:
+    """One turn of a bot that counts its turns in conversation state; returns what the user sees."""
+    state = ConversationState(storage)
+    turns = state.create_property("turns")
+
+    async def logic(context: TurnContext) -> None:
+        count = await turns.get(context, int) + 1
+        await turns.set(context, count)
+        await state.save_changes(context)
+        await context.send_activity(f"turn {count}")
+
+    adapter = TestAdapter(logic, user_message(""))
+    adapter.on_turn_error = on_turn_error
+    await adapter.receive_activity(user_message("hello"))
+    return adapter.get_next_activity().text
+
+
+async def test_the_user_is_told_of_an_outage_and_the_bot_answers_once_storage_is_back(
+    redis_outage: RedisOutage, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = RedisStorage(redis_outage.url, key_prefix="bot:")
+    try:
+        assert await counting_bot_turn(storage) == "turn 1"
+        redis_outage.stop()
+        assert await counting_bot_turn(storage) == STORAGE_UNAVAILABLE_REPLY
+        assert "turn failed" in caplog.text
+
+        redis_outage.start()
+        assert await counting_bot_turn(storage) == "turn 1"  # The restarted Redis starts empty.
+        assert await counting_bot_turn(storage) == "turn 2"
+    finally:
+        await storage.close()
