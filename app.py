@@ -13,18 +13,19 @@ import logging
 import sys
 
 from aiohttp import web
-from botbuilder.core import ConversationState, MemoryStorage, UserState
+from botbuilder.core import ConversationState, UserState
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
 
-from bots import ChatBot
+from bots import ChatBot, TurnStateSaver
 from bots.chat_bot import welcome_text
 from config import ConfigError, DefaultConfig
 from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog
 from host import MessagesEndpoint, on_turn_error
 from llm import ChatModel, create_chat_model
+from storage import StorageSettings, create_storage
 from streaming import ConversationAnswers, ConversationOrderMiddleware, StreamingSettings
 
 logger = logging.getLogger("bot")
@@ -49,17 +50,29 @@ def streaming_settings(config: DefaultConfig) -> StreamingSettings:
     )
 
 
+def storage_settings(config: DefaultConfig) -> StorageSettings:
+    """Which storage keeps conversation and user state, from the configuration."""
+    return StorageSettings(
+        kind=config.STORAGE,
+        sqlite_path=config.SQLITE_PATH,
+        redis_url=config.REDIS_URL,
+        blob_connection_string=config.BLOB_CONNECTION_STRING,
+        blob_container=config.BLOB_CONTAINER,
+    )
+
+
 def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.Application:
     """Wire the adapter, state, dialogs and model into an aiohttp application."""
+    storage = create_storage(storage_settings(config))
     model = model or create_chat_model(config)
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
-    adapter.on_turn_error = on_turn_error
-    answers = ConversationAnswers(adapter, config.APP_ID)
-    adapter.use(ConversationOrderMiddleware(answers))
-
-    storage = MemoryStorage()
     conversation_state = ConversationState(storage)
     user_state = UserState(storage)
+    state_saver = TurnStateSaver(conversation_state, user_state, config.HISTORY_CHAR_BUDGET)
+
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    adapter.on_turn_error = on_turn_error
+    answers = ConversationAnswers(adapter, config.APP_ID, state_saver.save)
+    adapter.use(ConversationOrderMiddleware(answers))
 
     answerer = ChatAnswerer(
         model,
@@ -70,7 +83,7 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     chat_dialog = ChatDialog(answerer, answers)
     bot = ChatBot(
         conversation_state,
-        user_state,
+        state_saver,
         MainDialog(chat_dialog),
         welcome_text(offline=config.MODEL_PROVIDER == "offline"),
     )
@@ -85,11 +98,12 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
         endpoint.stop_accepting()
         await answers.shutdown(config.SHUTDOWN_GRACE_SECONDS)
 
-    async def close_model(_app: web.Application) -> None:
+    async def close_connections(_app: web.Application) -> None:
         await model.close()
+        await storage.close()
 
     app.on_shutdown.append(finish_answers)
-    app.on_cleanup.append(close_model)
+    app.on_cleanup.append(close_connections)
     logger.info("answering with %s", model.description)
     return app
 

@@ -110,6 +110,14 @@ class DefaultConfig:
             "OFFLINE_MODEL_TOKENS_PER_SECOND", 20.0, minimum=0.1, maximum=100_000.0
         )
 
+        # State storage: one setting picks the engine (see storage/).
+        self.STORAGE = read.choice("STORAGE", "sqlite", ("memory", "sqlite", "blob", "redis"))
+        self.SQLITE_PATH = read.text("SQLITE_PATH", "data/bot-state.sqlite3")
+        self.REDIS_URL = read.text("REDIS_URL", "redis://127.0.0.1:6379/0")
+        self.BLOB_CONNECTION_STRING = read.text("BLOB_CONNECTION_STRING")
+        self.BLOB_CONTAINER = read.text("BLOB_CONTAINER", "bot-state")
+        self._check_storage()
+
         # Conversation.
         self.SYSTEM_PROMPT = read.text("SYSTEM_PROMPT", DEFAULT_SYSTEM_PROMPT) or DEFAULT_SYSTEM_PROMPT
         self.HISTORY_CHAR_BUDGET = read.integer("HISTORY_CHAR_BUDGET", 12_000, minimum=100, maximum=2_000_000)
@@ -142,6 +150,17 @@ class DefaultConfig:
         for name in required:
             if not values[name]:
                 raise ConfigError(f"{name} is required when MicrosoftAppType is {self.APP_TYPE}")
+
+    def _check_storage(self) -> None:
+        """The chosen storage has what it needs."""
+        if self.STORAGE == "sqlite" and not self.SQLITE_PATH:
+            raise ConfigError("SQLITE_PATH must not be empty when STORAGE is sqlite")
+        if self.STORAGE == "redis" and not self.REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(
+                f"REDIS_URL must be a redis://, rediss:// or unix:// URL, got {self.REDIS_URL!r}"
+            )
+        if self.STORAGE == "blob" and not (self.BLOB_CONNECTION_STRING and self.BLOB_CONTAINER):
+            raise ConfigError("BLOB_CONNECTION_STRING and BLOB_CONTAINER are required when STORAGE is blob")
 
     def _model_provider(self, read: _Env) -> ModelProvider:
         """Pick the provider: `MODEL_PROVIDER` if set, else the first one whose settings are present."""

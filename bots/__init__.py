@@ -1,5 +1,6 @@
 """The bot's activity handlers."""
 
 from .chat_bot import ChatBot
+from .state_saver import TurnStateSaver
 
-__all__ = ["ChatBot"]
+__all__ = ["ChatBot", "TurnStateSaver"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from botbuilder.core import ActivityHandler, ConversationState, TurnContext, UserState
+from botbuilder.core import ActivityHandler, ConversationState, TurnContext
 from botbuilder.dialogs import Dialog, DialogExtensions
 from botbuilder.schema import ChannelAccount
+
+from .state_saver import DIALOG_STATE_PROPERTY, TurnStateSaver
 
 NOT_TEXT_REPLY = "I can only read text for now. Please type your question."
 
@@ -23,20 +25,18 @@ class ChatBot(ActivityHandler):
     def __init__(
         self,
         conversation_state: ConversationState,
-        user_state: UserState,
+        state_saver: TurnStateSaver,
         dialog: Dialog,
         welcome_text: str,
     ) -> None:
-        self._conversation_state = conversation_state
-        self._user_state = user_state
+        self._state_saver = state_saver
         self._dialog = dialog
-        self._dialog_state = conversation_state.create_property("DialogState")
+        self._dialog_state = conversation_state.create_property(DIALOG_STATE_PROPERTY)
         self._welcome_text = welcome_text
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await super().on_turn(turn_context)
-        await self._conversation_state.save_changes(turn_context)
-        await self._user_state.save_changes(turn_context)
+        await self._state_saver.save(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         if not (turn_context.activity.text or "").strip():

@@ -9,7 +9,7 @@ from botbuilder.core import ConversationState, TurnContext
 from llm import ChatModel
 from streaming import AnswerStream, StreamingSettings, plan_delivery
 
-from .chat_history import HistoryEntry, build_prompt, trim_history
+from .chat_history import HISTORY_PROPERTY, HistoryEntry, build_prompt, record_added, trim_history
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,8 @@ class ChatSettings:
 class ChatAnswerer:
     """Streams the model's answer to `question` and records the exchange in the history.
 
-    The history lives in `ConversationState` (property `history`); this loads and saves the state
-    itself, because it may run in a turn of its own after the user's turn has ended.
+    The history lives in `ConversationState` (property `history`). Whoever ends the turn saves it:
+    the bot for the user's turn, `ConversationAnswers` for an answer's turn of its own.
     """
 
     def __init__(
@@ -36,7 +36,7 @@ class ChatAnswerer:
     ) -> None:
         self._model = model
         self._conversation_state = conversation_state
-        self._history = conversation_state.create_property("history")
+        self._history = conversation_state.create_property(HISTORY_PROPERTY)
         self._chat_settings = chat_settings
         self._streaming_settings = streaming_settings
 
@@ -55,4 +55,4 @@ class ChatAnswerer:
             {"role": "assistant", "content": answer.final_text or "", "outcome": answer.outcome.value},
         ]
         await self._history.set(context, trim_history([*history, *turn], budget))
-        await self._conversation_state.save_changes(context)
+        record_added(context, turn)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NotRequired
 
+from botbuilder.core import TurnContext
+
 from llm import ChatMessage
+
+HISTORY_PROPERTY = "history"
+"""The `ConversationState` property that holds the history."""
+ADDED_THIS_TURN_KEY = "chat.history_added"
+"""turn_state key of the entries this turn added, so a conflicting save can add them again."""
 
 
 class HistoryEntry(ChatMessage):
@@ -46,3 +53,16 @@ def build_prompt(
         *recent,
         {"role": "user", "content": question},
     ]
+
+
+def record_added(context: TurnContext, entries: Sequence[HistoryEntry]) -> None:
+    """Remember what this turn added to the history, for `merge_added`."""
+    context.turn_state.setdefault(ADDED_THIS_TURN_KEY, []).extend(entries)
+
+
+def merge_added(context: TurnContext, fresh_state: dict[str, object], budget: int) -> None:
+    """Add this turn's entries to history that another turn saved meanwhile (`fresh_state`)."""
+    added = context.turn_state.get(ADDED_THIS_TURN_KEY)
+    if added:
+        history = fresh_state.get(HISTORY_PROPERTY) or []
+        fresh_state[HISTORY_PROPERTY] = trim_history([*history, *added], budget)

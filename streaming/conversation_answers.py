@@ -23,6 +23,7 @@ from .answer_stream import ANSWER_SLOT_KEY, AnswerStream, StopReason
 logger = logging.getLogger(__name__)
 
 AnswerWork = Callable[[TurnContext], Awaitable[None]]
+SaveState = Callable[[TurnContext], Awaitable[None]]
 
 SHUTTING_DOWN_REPLY = "I'm restarting right now, so I can't answer that. Please send it again in a moment."
 
@@ -37,6 +38,7 @@ class _Conversation:
 
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
+        self.inbound_turn_over = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.answer: AnswerStream | None = None
         self.pending_stop: StopReason | None = None
@@ -60,11 +62,16 @@ class _Conversation:
 
 
 class ConversationAnswers:
-    """Runs each conversation's answers in the background, in order, and stops them on shutdown."""
+    """Runs each conversation's answers in the background, in order, and stops them on shutdown.
 
-    def __init__(self, adapter: BotAdapter, bot_app_id: str) -> None:
+    An answer's turn starts once the user's turn has ended (and saved its state), and ends by
+    saving state with `save_state`.
+    """
+
+    def __init__(self, adapter: BotAdapter, bot_app_id: str, save_state: SaveState) -> None:
         self._adapter = adapter
         self._bot_app_id = bot_app_id
+        self._save_state = save_state
         self._conversations: dict[str, _Conversation] = {}
         self._closing = False
 
@@ -98,7 +105,11 @@ class ConversationAnswers:
                 if task is not None:
                     conversation.interrupt(StopReason.NEW_MESSAGE)
                     await asyncio.wait({task})
-                yield
+                conversation.inbound_turn_over = asyncio.Event()
+                try:
+                    yield
+                finally:
+                    conversation.inbound_turn_over.set()
         finally:
             conversation.turns_waiting -= 1
             self._forget_if_idle(key, conversation)
@@ -126,8 +137,10 @@ class ConversationAnswers:
             context.activity.id = reference.activity_id
             context.turn_state[ANSWER_SLOT_KEY] = conversation
             await work(context)
+            await self._save_state(context)
 
         try:
+            await conversation.inbound_turn_over.wait()
             await self._adapter.continue_conversation(reference, continuation, self._bot_app_id)
         except Exception:
             # Errors inside the turn went to the adapter's on_turn_error; this is the adapter itself.

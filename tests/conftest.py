@@ -62,7 +62,7 @@ async def start_bot(connector: RecordingConnector, model_server: ModelServer) ->
         session = await stack.enter_async_context(aiohttp.ClientSession())
 
         async def start(env: dict[str, str]) -> BotClient:
-            app = create_app(DefaultConfig(env))
+            app = create_app(DefaultConfig({"STORAGE": "memory", **env}))
             url = await stack.enter_async_context(serve(app))
             return BotClient(url, session, app)
 

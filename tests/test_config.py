@@ -18,6 +18,7 @@ def test_defaults_run_the_offline_model_locally() -> None:
     assert (config.HOST, config.PORT) == ("localhost", 3978)
     assert (config.APP_ID, config.APP_PASSWORD, config.APP_TYPE) == ("", "", "multitenant")
     assert config.MODEL_PROVIDER == "offline"
+    assert (config.STORAGE, config.SQLITE_PATH) == ("sqlite", "data/bot-state.sqlite3")
     assert (config.TEAMS_STREAM_INTERVAL, config.WEBCHAT_STREAM_INTERVAL) == (1.0, 0.5)
 
 
@@ -71,6 +72,9 @@ def test_model_provider_follows_the_settings(env: dict[str, str], provider: str)
         ({"MODEL_PROVIDER": "openai"}, "OPENAI_API_KEY"),
         ({"AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com"}, "AZURE_OPENAI_DEPLOYMENT"),
         ({"MicrosoftAppType": "Anonymous"}, "MicrosoftAppType"),
+        ({"STORAGE": "postgres"}, "STORAGE"),
+        ({"STORAGE": "redis", "REDIS_URL": "127.0.0.1:6379"}, "REDIS_URL"),
+        ({"STORAGE": "blob"}, "BLOB_CONNECTION_STRING"),
         ({"MicrosoftAppType": "SingleTenant", "MicrosoftAppId": "a"}, "MicrosoftAppPassword"),
         ({"MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppId": "a"}, "MicrosoftAppTenantId"),
     ],

@@ -8,6 +8,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import Self
 
 import aiohttp
 
@@ -63,33 +64,65 @@ async def _wait_until_healthy(url: str, process: asyncio.subprocess.Process) -> 
         raise TimeoutError("the bot did not start")
 
 
-async def test_sigterm_finishes_the_open_answer_and_exits(
-    model_server: ModelServer, connector: RecordingConnector
+class BotProcess:
+    """`python app.py` as a separate process, as an operator runs it."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._env = {"PATH": os.environ.get("PATH", ""), "HOST": "127.0.0.1", "PORT": str(self.port), **env}
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> Self:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "app.py", cwd=ROOT, env=self._env, stderr=asyncio.subprocess.PIPE
+        )
+        await _wait_until_healthy(self.url, self.process)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+    async def post(self, activity: dict) -> None:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{self.url}/api/messages", json=activity),
+        ):
+            pass
+
+    async def terminate(self) -> tuple[int, str]:
+        """SIGTERM, then the exit code and what the bot logged."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(self.process.communicate(), timeout=20)
+        return self.process.returncode or 0, stderr.decode()
+
+
+async def test_sigterm_finishes_the_open_answer_saves_it_and_exits(
+    model_server: ModelServer, connector: RecordingConnector, tmp_path: Path
 ) -> None:
     slow(model_server)
-    port = _free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "OPENAI_BASE_URL": f"{model_server.url}/v1",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "app.py", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        await _wait_until_healthy(url, process)
-        async with aiohttp.ClientSession() as session:
-            await session.post(f"{url}/api/messages", json=user_message("long answer please", connector.url))
+    env = {"OPENAI_BASE_URL": f"{model_server.url}/v1", "SQLITE_PATH": str(tmp_path / "state.sqlite3")}
+    question = user_message("long answer please", connector.url)
+    async with BotProcess(env) as bot:
+        await bot.post(question)
         await connector.wait_until(lambda: any(is_stream_update(item) for item in connector.received))
-
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
-    finally:
-        if process.returncode is None:
-            process.kill()
-    assert process.returncode == 0, stderr.decode()
+        returncode, log = await bot.terminate()
+    assert returncode == 0, log
+    assert "finishing 1 open answers before shutdown" in log
     [bubble] = connector.bubbles()
     assert bubble.endswith(f"\n\n{SHUTDOWN_NOTE}")
-    assert "finishing 1 open answers before shutdown" in stderr.decode()
+
+    # The interrupted answer was saved: after a restart, the next question carries it.
+    model_server.tokens = ["Sure."]
+    follow_up = user_message("go on", connector.url, conversation_id=question["conversation"]["id"])
+    async with BotProcess(env) as bot:
+        await bot.post(follow_up)
+        await connector.wait_for_answers(2)
+    assert model_server.requests[-1].body["messages"][1:] == [
+        {"role": "user", "content": "long answer please"},
+        {"role": "assistant", "content": bubble},
+        {"role": "user", "content": "go on"},
+    ]

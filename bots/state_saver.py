@@ -1,0 +1,46 @@
+"""Saves a turn's state, merging with what another turn of the conversation saved meanwhile."""
+
+from __future__ import annotations
+
+from botbuilder.core import BotState, ConversationState, TurnContext, UserState
+from botbuilder.schema import ActivityTypes
+
+from dialogs.chat_history import merge_added
+from storage import save_with_retry
+
+DIALOG_STATE_PROPERTY = "DialogState"
+
+
+class TurnStateSaver:
+    """Ends every turn: saves conversation and user state with eTags, and merges on a conflict.
+
+    A conflict means another turn (another instance, or one that raced this one) saved first.
+    Its state is kept, and this turn's changes are applied on top: history entries are added
+    again, and a user's turn keeps its dialog state and profile changes.
+    """
+
+    def __init__(
+        self, conversation_state: ConversationState, user_state: UserState, history_budget: int
+    ) -> None:
+        self._conversation_state = conversation_state
+        self._user_state = user_state
+        self._history_budget = history_budget
+
+    async def save(self, context: TurnContext) -> None:
+        user_turn = context.activity.type == ActivityTypes.message
+        dialog_state = _cached(self._conversation_state, context).get(DIALOG_STATE_PROPERTY)
+
+        def merge_conversation(fresh: dict[str, object]) -> None:
+            merge_added(context, fresh, self._history_budget)
+            if user_turn and dialog_state is not None:
+                fresh[DIALOG_STATE_PROPERTY] = dialog_state
+
+        await save_with_retry(self._conversation_state, context, merge_conversation)
+
+        profile = {key: value for key, value in _cached(self._user_state, context).items() if key != "e_tag"}
+        await save_with_retry(self._user_state, context, lambda fresh: fresh.update(profile))
+
+
+def _cached(state: BotState, context: TurnContext) -> dict[str, object]:
+    cached = state.get_cached_state(context)
+    return cached.state if cached is not None else {}
