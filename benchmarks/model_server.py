@@ -3,7 +3,8 @@
 `POST /v1/chat/completions` (stream=True) waits `first_token_delay` seconds, then streams `tokens`
 tokens at `rate` tokens a second as OpenAI chat-completion chunks over SSE, then `[DONE]`. Each token
 is due at an absolute time (first token time + index / rate), so a late event loop sends the overdue
-tokens at once instead of drifting. The server records, per request, when it wrote each token.
+tokens at once instead of drifting. The server records, per request, when it wrote each token, and
+keeps its own cost low (see `_Pacer`) because it shares the machine with the bot it measures.
 
 Requests are told apart by the conversation tag (see `CONVERSATION_TAG`) that the benchmark driver
 puts in the user's message: every bot passes the user's text to the model, so the tag reaches this
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import heapq
 import json
 import re
 import time
@@ -82,12 +85,90 @@ def conversation_of(body: dict[str, Any]) -> str | None:
     return None
 
 
+@dataclass
+class _Stream:
+    """One answer being paced: where to write, what, and how far it has got."""
+
+    transport: asyncio.Transport | None
+    chunks: list[bytes]
+    record: RequestRecord
+    first_due: float
+    rate: float
+    next_index: int = 0
+    finished: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+    @property
+    def next_due(self) -> float:
+        return self.first_due + self.next_index / self.rate
+
+
+class _Pacer:
+    """Writes every stream's tokens when they are due, from one task, for thousands of streams.
+
+    One timer for all streams (a heap ordered by due time) instead of one sleep per token per
+    stream keeps the server's own CPU small next to the bot's. Tokens due together go out in one
+    chunked-encoding frame written straight to the transport, which never waits on a slow reader.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Stream]] = []
+        self._count = 0
+        self._added = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def stream(self, stream: _Stream) -> None:
+        """Pace `stream` until all its tokens are written or its client has gone."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+        self._push(stream)
+        self._added.set()
+        await stream.finished
+
+    def _push(self, stream: _Stream) -> None:
+        self._count += 1
+        heapq.heappush(self._heap, (stream.next_due, self._count, stream))
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._heap:
+                self._added.clear()
+                await self._added.wait()
+                continue
+            wait = self._heap[0][0] - loop.time()
+            if wait > 0:
+                self._added.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._added.wait(), wait)
+                continue
+            now = loop.time()
+            while self._heap and self._heap[0][0] <= now:
+                self._write_due(heapq.heappop(self._heap)[2], now)
+
+    def _write_due(self, stream: _Stream, now: float) -> None:
+        transport = stream.transport
+        if transport is None or transport.is_closing():
+            stream.finished.set_result(None)  # The bot closed the stream; the record shows how far it got.
+            return
+        last = min(len(stream.chunks), int((now - stream.first_due) * stream.rate) + 1)
+        data = b"".join(stream.chunks[stream.next_index : last])
+        transport.write(b"%x\r\n%b\r\n" % (len(data), data))
+        written = time.monotonic()
+        stream.record.token_times.extend([written] * (last - stream.next_index))
+        stream.next_index = last
+        if last == len(stream.chunks):
+            stream.finished.set_result(None)
+        else:
+            self._push(stream)
+
+
 class ModelServer:
     """The server's state: the current scenario, its pre-encoded chunks, and the records."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.records: dict[str, RequestRecord] = {}
         self._untagged = 0
+        self._pacer = _Pacer()
         self._set_scenario(scenario)
 
     def _set_scenario(self, scenario: Scenario) -> None:
@@ -115,25 +196,22 @@ class ModelServer:
         if not body.get("stream"):
             return web.json_response({"error": {"message": "this server only streams"}}, status=400)
 
-        scenario = self.scenario
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        response.enable_chunked_encoding()  # The pacer frames its chunks itself (see _Pacer).
         await response.prepare(request)
-        loop = asyncio.get_running_loop()
-        first_due = loop.time() + scenario.first_token_delay
-        try:
-            await asyncio.sleep(scenario.first_token_delay)
-            await response.write(self._opening)
-            for index, chunk in enumerate(self._token_chunks):
-                delay = first_due + index / scenario.rate - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                await response.write(chunk)
-                record.token_times.append(time.monotonic())
+        await response.write(self._opening)  # Also sends the headers.
+        stream = _Stream(
+            transport=request.transport,
+            chunks=self._token_chunks,
+            record=record,
+            first_due=asyncio.get_running_loop().time() + self.scenario.first_token_delay,
+            rate=self.scenario.rate,
+        )
+        await self._pacer.stream(stream)
+        if stream.next_index == len(stream.chunks):
             await response.write(self._closing)
             await response.write_eof()
             record.completed = True
-        except ConnectionResetError:
-            pass  # The bot closed the stream early; the record shows how far it got.
         return response
 
     async def _put_scenario(self, request: web.Request) -> web.Response:
