@@ -8,6 +8,7 @@ time), every frame on it shares the total.
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 SAMPLE_RATE = 100
+STOP_TIMEOUT = 30.0
 
 
 def start_profile(pid: int, seconds: float, output: Path) -> subprocess.Popen[bytes]:
@@ -47,3 +49,10 @@ def top_functions(collapsed: Path, count: int = 15) -> list[dict[str, Any]]:
         {"function": frame, "self_pct": 100 * weight / samples, "total_pct": 100 * total[frame] / samples}
         for frame, weight in own.most_common(count)
     ]
+
+
+def stop_profile(profiler: subprocess.Popen[bytes]) -> None:
+    """End sampling now; py-spy writes what it has on SIGINT, as on Ctrl-C."""
+    if profiler.poll() is None:
+        profiler.send_signal(signal.SIGINT)
+    profiler.wait(STOP_TIMEOUT)

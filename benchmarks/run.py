@@ -182,8 +182,7 @@ async def run_level(
         }
         peak = memory_kb(bot.pid, "VmHWM")
         if profiler:
-            profiler.terminate()
-            profiler.wait()
+            profiling.stop_profile(profiler)
         hits = await harness.fetch(f"{harness.connector_url}/bench/records")
         model_records = await harness.fetch(f"{harness.model_url}/bench/records")
     finally:
