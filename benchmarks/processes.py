@@ -1,6 +1,7 @@
 """Starting, watching and stopping the benchmark's subprocesses, and reading their usage from /proc.
 
-CPU time comes from /proc/<pid>/stat (utime + stime, in clock ticks), memory from
+CPU time comes from /proc/<pid>/stat (utime + stime, in clock ticks; /proc/stat for the whole
+machine), memory from
 /proc/<pid>/status (VmRSS now, VmHWM the peak). Writing 5 to /proc/<pid>/clear_refs resets the
 peak, so each level's peak is its own. Every process gets the highest open-file limit the machine
 allows (inherited from this process), since thousands of conversations mean thousands of sockets.
@@ -34,6 +35,17 @@ def cpu_seconds(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()  # The command name may contain spaces.
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy since boot (everything in /proc/stat but idle and iowait).
+
+    Compared with the benchmark's own processes over a level, it shows how much else ran on the
+    machine meanwhile: the latency figures are only as good as the machine was quiet.
+    """
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / _TICKS
 
 
 def memory_kb(pid: int, field: str) -> int:

@@ -41,14 +41,14 @@ def table(results: dict[str, Any]) -> str:
     header = (
         "| bot | N | first text p50 / p99 (s) | update lag p99 (s) | final delay p99 (s) "
         "| CPU ms / answer | CPU ms / 1k tok | peak RSS (MB) | KB / stream | requests / answer "
-        "| lost | incomplete | 429 | protocol errors | holds |"
+        "| lost | incomplete | 429 | protocol errors | holds | other load (cores) |"
     )
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for name, bot in results["bots"].items():
         for level in bot["levels"]:
             if level.get("skipped"):
                 lines.append(
-                    f"| {name} | {level['conversations']} | skipped: a lower level lost answers |" + " |" * 12
+                    f"| {name} | {level['conversations']} | skipped: a lower level lost answers |" + " |" * 13
                 )
                 continue
             first = level["first_text_latency"]
@@ -68,6 +68,7 @@ def table(results: dict[str, Any]) -> str:
                 str(level["throttled_429"]),
                 str(level["protocol_errors"]),
                 "yes" if level["holds"] else "no",
+                fmt(level["other_cores"], digits=1),
             ]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

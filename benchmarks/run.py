@@ -34,6 +34,7 @@ from benchmarks.connector import Mode
 from benchmarks.processes import (
     Service,
     cpu_seconds,
+    machine_busy_seconds,
     memory_kb,
     raise_open_file_limit,
     reset_peak_memory,
@@ -46,6 +47,7 @@ INTERVALS = {"msteams": 1.0, "webchat": 0.5}
 MODES: dict[driver.Channel, Mode] = {"msteams": "teams", "webchat": "webchat"}
 WARM_UP = {"tokens": 5, "rate": 100.0, "first_token_delay": 0.0}
 WARM_UP_DEADLINE = 30.0
+QUIET_CORES = 0.3  # Busy cores (outside this run) below which the machine counts as quiet.
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Settings:
     channel: driver.Channel
     grace: float
     max_p99_lag: float
+    quiet_wait: float
 
     @property
     def interval(self) -> float:
@@ -123,6 +126,22 @@ def start_server(module: str, logs: Path) -> tuple[Service, str]:
     return service, f"http://{LOOPBACK}:{service.announced_port()}"
 
 
+async def wait_for_quiet_machine(limit: float) -> float:
+    """Wait (at most `limit` s) until the machine's other work uses under QUIET_CORES; return that load.
+
+    This run's own processes are idle here, so what /proc/stat shows busy is someone else's work,
+    which would compete with the bot for the two cores and inflate every latency.
+    """
+    give_up_at = time.monotonic() + limit
+    while True:
+        before = machine_busy_seconds()
+        await asyncio.sleep(1.0)
+        busy_cores = machine_busy_seconds() - before
+        if busy_cores < QUIET_CORES or time.monotonic() >= give_up_at:
+            return busy_cores
+        print(f"  waiting for a quiet machine ({busy_cores:.1f} cores busy elsewhere) …", flush=True)
+
+
 async def run_level(
     harness: Harness,
     name: str,
@@ -165,21 +184,21 @@ async def run_level(
         await harness.control(f"{harness.model_url}/bench/scenario", scenario)
         await harness.control(f"{harness.connector_url}/bench/reset", {"mode": mode})
         ids = driver.new_conversations(conversations)
+        load_before = await wait_for_quiet_machine(settings.quiet_wait)
         reset_peak_memory(bot.pid)
         rss_before = memory_kb(bot.pid, "VmRSS")
-        cpu_before = {
-            service.name: cpu_seconds(service.pid) for service in (bot, harness.model, harness.connector)
-        }
+        pids = {service.name: service.pid for service in (bot, harness.model, harness.connector)}
+        pids["driver"] = os.getpid()
+        cpu_before = {key: cpu_seconds(pid) for key, pid in pids.items()}
+        machine_before = machine_busy_seconds()
         profiler = profiling.start_profile(bot.pid, settings.deadline, profile_to) if profile_to else None
         started = time.monotonic()
         posts = await driver.drive(
             harness.session, bot_url, harness.connector_url, ids, settings.channel, settings.deadline
         )
         elapsed = time.monotonic() - started
-        cpu_used = {
-            service.name: cpu_seconds(service.pid) - cpu_before[service.name]
-            for service in (bot, harness.model, harness.connector)
-        }
+        cpu_used = {key: cpu_seconds(pid) - cpu_before[key] for key, pid in pids.items()}
+        machine_busy = machine_busy_seconds() - machine_before
         peak = memory_kb(bot.pid, "VmHWM")
         if profiler:
             profiling.stop_profile(profiler)
@@ -205,7 +224,12 @@ async def run_level(
     figures["harness_cpu_seconds"] = {
         "model_server": cpu_used[harness.model.name],
         "connector": cpu_used[harness.connector.name],
+        "driver": cpu_used["driver"],
     }
+    # Anything else the machine ran during the level (other users' work, py-spy) competed with the bot.
+    figures["other_cpu_seconds"] = max(0.0, machine_busy - sum(cpu_used.values()))
+    figures["other_cores"] = figures["other_cpu_seconds"] / elapsed
+    figures["other_cores_before"] = load_before
     return figures
 
 
@@ -243,6 +267,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         channel=args.channel,
         grace=args.grace,
         max_p99_lag=args.max_p99_lag,
+        quiet_wait=args.quiet_wait,
     )
     output: Path = args.output
     logs = output / "logs"
@@ -315,6 +340,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--grace", type=float, default=60.0, help="seconds past the answer's length to wait")
     parser.add_argument("--max-p99-lag", type=float, default=0.25, help="the bar a level must stay under (s)")
+    parser.add_argument(
+        "--quiet-wait", type=float, default=30.0, help="seconds to wait for other work to stop before a level"
+    )
     parser.add_argument("--keep-going", action="store_true", help="run higher levels after answers were lost")
     parser.add_argument(
         "--profile", metavar="BOT@N", help="after the sweep, py-spy one more level, e.g. ours@200"

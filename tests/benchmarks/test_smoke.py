@@ -17,7 +17,17 @@ SMOKE_TIMEOUT = 60
 
 def test_quick_sweep_of_our_bot_is_complete_and_sane(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "benchmarks.run", "--sweep", "1,10", "--tokens", "20"]
-    command += ["--bots", "ours", "--no-plot", "--grace", "15", "--output", str(tmp_path)]
+    command += [
+        "--bots",
+        "ours",
+        "--no-plot",
+        "--grace",
+        "15",
+        "--quiet-wait",
+        "0",
+        "--output",
+        str(tmp_path),
+    ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=SMOKE_TIMEOUT)
     assert finished.returncode == 0, finished.stderr
 
