@@ -18,8 +18,9 @@ Per conversation:
   HTTP send time, both of which the bot's own work makes longer; so it is the lag a user sees;
 - outbound requests, lost (no final message), incomplete (final text is not the whole answer),
   protocol errors and 429s from the connector.
-Per level: CPU seconds of the bot process (utime + stime from /proc), per answer and per 1000
-tokens; its peak RSS (VmHWM), and memory per open stream = (peak - RSS before the level) / N.
+Per level: CPU seconds of the bot process (utime + stime from /proc, 10 ms ticks), per answer (that
+is, per conversation opened) and per 1000 tokens; its peak RSS (VmHWM), and memory per open
+stream = (peak - RSS before the level) / N.
 The model server's own lateness (token writes behind their schedule) is reported too: if it is
 large, the machine, not only the bot, was saturated.
 """
@@ -147,7 +148,6 @@ def level_figures(level: LevelInput) -> dict[str, Any]:
         lags.extend(_update_lags(stream_hits, token_times, ends, level.interval))
 
     count = len(level.conversations)
-    answered = count - lost
     usage = level.usage
     post_times = [post.done_at - post.sent_at for post in level.posts if post.done_at is not None]
     return {
@@ -166,8 +166,9 @@ def level_figures(level: LevelInput) -> dict[str, Any]:
         "protocol_errors_by_kind": dict(errors),
         "throttled_429": throttled,
         "cpu_seconds": usage.cpu_seconds,
-        "cpu_ms_per_answer": 1000 * usage.cpu_seconds / answered if answered else None,
-        "cpu_ms_per_1000_tokens": 1e6 * usage.cpu_seconds / (answered * level.tokens) if answered else None,
+        # Per conversation opened, not per answer delivered: a level that lost answers spent CPU on them.
+        "cpu_ms_per_answer": 1000 * usage.cpu_seconds / count if count else None,
+        "cpu_ms_per_1000_tokens": 1e6 * usage.cpu_seconds / (count * level.tokens) if count else None,
         "peak_rss_mb": usage.peak_rss_kb / 1024,
         "kb_per_open_stream": (usage.peak_rss_kb - usage.rss_before_kb) / count if count else None,
     }
