@@ -1,0 +1,1 @@
+"""Reference bots the benchmark measures ours against; each runs as its own script and process."""

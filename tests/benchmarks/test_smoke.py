@@ -1,0 +1,48 @@
+"""The benchmark's quick mode, run for real against our bot: every figure it reports must be sane.
+
+It starts the model server, the connector and the bot as subprocesses on loopback, exactly as
+`python -m benchmarks.run` does for the full sweep (without the Agents SDK environment or the plot).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE_TIMEOUT = 60
+
+
+def test_quick_sweep_of_our_bot_is_complete_and_sane(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "benchmarks.run", "--sweep", "1,10", "--tokens", "20"]
+    command += [
+        "--bots",
+        "ours",
+        "--no-plot",
+        "--grace",
+        "15",
+        "--quiet-wait",
+        "0",
+        "--output",
+        str(tmp_path),
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=SMOKE_TIMEOUT)
+    assert finished.returncode == 0, finished.stderr
+
+    results = json.loads((tmp_path / "latest.json").read_text())
+    levels = results["bots"]["ours"]["levels"]
+    assert [level["conversations"] for level in levels] == [1, 10]
+    for level in levels:
+        assert level["lost"] == 0
+        assert level["incomplete"] == 0
+        assert level["throttled_429"] == 0
+        assert level["protocol_errors"] == 0
+        first_text = level["first_text_latency"]
+        assert first_text["p50"] is not None and 0 <= first_text["p50"] <= first_text["max"] < 5
+        assert level["requests_per_answer"]["p50"] >= 2  # At least the informative start and the final.
+        assert level["cpu_ms_per_answer"] > 0
+        assert level["peak_rss_mb"] > 0
+    assert results["bots"]["ours"]["max_held"] == 10
+    assert "| ours | 10 |" in finished.stdout
