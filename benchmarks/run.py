@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import tempfile
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -114,6 +115,8 @@ def bot_env(port: int, model_url: str) -> dict[str, str]:
         MODEL_PROVIDER="openai",
         MicrosoftAppId="",
         MicrosoftAppPassword="",
+        # Our bot keeps state in its default engine (SQLite), in a fresh file outside the repository.
+        SQLITE_PATH=str(Path(tempfile.mkdtemp(prefix="bench-state-")) / "state.sqlite3"),
     )
     return env
 
