@@ -19,8 +19,8 @@ import argparse
 import asyncio
 import json
 import os
-import tempfile
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
