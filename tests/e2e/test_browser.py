@@ -1,0 +1,156 @@
+"""The Playground's own page in headless Chromium: a person types a question and watches.
+
+Python Playwright drives Debian's ``/usr/bin/chromium`` (never ``playwright install``). The
+page may only reach the Playground on 127.0.0.1: every other request (the page asks a CDN for
+web fonts and an animation) is aborted and host names do not resolve. Screenshots of the
+start, the middle of the stream and the final answer go to ``test-artifacts/e2e/browser/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.e2e.expect import REPLY_LIMIT, full_answer, new_marker
+from tests.e2e.playground import LOOPBACK, Playground, error_exchanges
+
+pytestmark = pytest.mark.e2e
+
+#: Flags that work as root on a closed network; Playwright adds ``--headless`` and its own.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {LOOPBACK}",
+]
+
+#: The compose box (a Lexical contenteditable).
+COMPOSE_BOX = "[data-lexical-editor=true][role=textbox]"
+
+#: The chat pane's messages in order: the bot's carry a "Message author" in their header.
+MESSAGES_JS = """() => [...document.querySelectorAll('[aria-label="Message header"]')].map(header => {
+    const item = header.parentElement;
+    const author = header.querySelector('[aria-label="Message author"]');
+    const body = [...item.children].filter(child => child !== header).map(child => child.innerText);
+    return {author: author ? author.innerText.trim() : null, text: body.join("\\n").trim()};
+})"""
+
+POLL_INTERVAL = 0.1
+
+
+@dataclass
+class Sighting:
+    """The reply bubble's text as the page showed it, ``at`` seconds after sending."""
+
+    at: float
+    text: str
+
+
+def words(text: str) -> list[str]:
+    """The words of rendered text, without Markdown marks a partial render may still show."""
+    return re.sub(r"[*`_]", "", text).split()
+
+
+async def reply_text(page, marker: str) -> str | None:
+    """The text of the first bot message after the user's message holding ``marker``."""
+    messages = await page.evaluate(MESSAGES_JS)
+    asked = next((i for i, m in enumerate(messages) if m["author"] is None and marker in m["text"]), None)
+    if asked is None:
+        return None
+    return next((m["text"] for m in messages[asked + 1 :] if m["author"] is not None), None)
+
+
+async def test_browser_shows_partial_text_before_the_final_answer(
+    browser_playground: Playground, chromium: Path, artifacts_dir: Path
+) -> None:
+    """Type in the compose box; the answer bubble shows part of the answer, then all of it."""
+    from playwright.async_api import Route, async_playwright
+
+    pg = browser_playground
+    shots = artifacts_dir / "browser"
+    shots.mkdir(parents=True, exist_ok=True)
+    marker = new_marker("browser")
+    question = f"Show me streaming ({marker})"
+    last_line = full_answer(question).splitlines()[-1]  # rendered as typed: plain text
+
+    async def loopback_only(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == LOOPBACK:
+            await route.continue_()
+        else:
+            await route.abort()
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = await browser.new_context(viewport={"width": 1280, "height": 800})
+            await context.route("**/*", loopback_only)
+            page = await context.new_page()
+            await page.goto(pg.base_url)
+            await page.get_by_role("treeitem", name="Personal Chat").click()
+            box = page.locator(COMPOSE_BOX)
+            await box.wait_for(timeout=30_000)
+            # The chat is open once the bot's welcome (sent when the chat is installed) shows.
+            await page.locator('[aria-label="Message author"]').first.wait_for(timeout=30_000)
+            await page.screenshot(path=shots / "1-start.png")
+
+            await box.click()
+            await box.press_sequentially(question)
+            await box.press("Enter")
+            sent = time.monotonic()
+
+            sightings: list[Sighting] = []
+            partial: Sighting | None = None  # the first partial answer on screen
+            seen_partial = ""
+            final: Sighting | None = None
+            while final is None:
+                assert time.monotonic() - sent < REPLY_LIMIT, f"no final answer; saw {sightings}"
+                text = await reply_text(page, marker)
+                if text and (not sightings or sightings[-1].text != text):
+                    sightings.append(Sighting(round(time.monotonic() - sent, 2), text))
+                if text and last_line in text:
+                    final = sightings[-1]
+                    await page.screenshot(path=shots / "3-final.png")
+                elif text and text != seen_partial and words(text)[:3] == ["No", "language", "model"]:
+                    # Part of the answer is on screen: capture it, and keep the picture only
+                    # if the page still showed a partial answer once it was taken. The last
+                    # such picture (the most text short of the end) is 2-mid-stream.png.
+                    seen_partial = text
+                    await page.screenshot(path=shots / "mid-stream.tmp.png")
+                    still = await reply_text(page, marker)
+                    if still and last_line not in still:
+                        (shots / "mid-stream.tmp.png").replace(shots / "2-mid-stream.png")
+                        partial = partial or Sighting(round(time.monotonic() - sent, 2), text)
+                if final is None:
+                    await asyncio.sleep(POLL_INTERVAL)
+        except BaseException:
+            if not browser.is_connected():
+                raise
+            for page in browser.contexts[0].pages if browser.contexts else []:
+                await page.screenshot(path=shots / "failure.png")
+            raise
+        finally:
+            await browser.close()
+
+    print("what the answer bubble showed (seconds after sending):")
+    for sighting in sightings:
+        print(f"  {sighting.at:5.2f}  {sighting.text[:100]!r}{'…' if len(sighting.text) > 100 else ''}")
+
+    assert partial is not None, f"no partial answer was visible before the final one: {sightings}"
+    assert partial.at < final.at
+    assert len(partial.text) < len(final.text)
+    shown, whole = words(partial.text), words(final.text)
+    assert whole[: len(shown) - 1] == shown[:-1], "the partial text is not the start of the answer"
+    assert f"You wrote: “{question}”" in final.text
+    assert error_exchanges(pg.recording()) == []

@@ -1,0 +1,126 @@
+"""Teams, as the Microsoft 365 Agents Playground (``-c msteams``) plays it.
+
+Messages go in through the Playground's REST test API; what the chat pane shows comes out of
+its conversation WebSocket; what the bot sent to the (mock) Bot Connector, and what the
+Playground answered, comes out of its events recording and its log panel. No browser.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.expect import (
+    REPLY_LIMIT,
+    assert_only_grows,
+    assert_success,
+    bot_frames,
+    full_answer,
+    gaps,
+    mentioned_answers,
+    new_marker,
+    stream_fields,
+)
+from tests.e2e.playground import TO_BOT, Playground, error_exchanges, stream_info
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_personal_chat_streams_the_answer_into_one_bubble(teams_playground: Playground) -> None:
+    """1:1 chat: "Thinking…", then one bubble whose text only grows, then the whole answer."""
+    pg = teams_playground
+    marker = new_marker("personal")
+    question = f"Hello bot ({marker}), what can you do?"
+
+    async with pg.conversation_stream() as stream:
+        reply = await pg.post_and_wait(stream, pg.personal_chat_id, question, limit=REPLY_LIMIT)
+    turn = pg.turn(pg.personal_chat_id, marker)
+
+    # The chat pane: one createMessage with the informative text ...
+    assert reply.actions[0] == "createMessage", reply.actions
+    assert reply.stream_types[0] == "informative", reply.stream_types
+    assert reply.texts[0].strip(), "the informative start must carry text"
+    assert [f["message"]["messageId"] for f in bot_frames(stream, pg.personal_chat_id)].count(
+        reply.message_id
+    ) == len(reply.frames), "another bot bubble appeared during the answer"
+    # ... then updateMessage frames on the same message whose text only grows ...
+    assert set(reply.actions[1:]) == {"updateMessage"}, reply.actions
+    streamed = [t for t, kind in zip(reply.texts, reply.stream_types, strict=True) if kind == "streaming"]
+    assert len(streamed) >= 2, f"expected several streaming updates, got {reply.stream_types}"
+    assert streamed[0].strip()
+    assert_only_grows([*streamed, reply.text])
+    # ... then the final text, equal to the model's full answer.
+    assert reply.stream_types[-1] == "final", reply.stream_types
+    assert reply.text == full_answer(question)
+
+    # What the bot sent: an informative start (201 with the stream id), updates numbered
+    # 2, 3, ... at Teams' pace, one final message without a sequence number.
+    assert_success(turn)
+    sent = turn.sent
+    assert [a["type"] for a in sent] == ["typing"] * (len(sent) - 1) + ["message"], sent
+    infos = [stream_info(a) for a in sent]
+    assert infos[0] == {"type": "streaminfo", "streamType": "informative", "streamSequence": 1}
+    assert turn.statuses[0] == 201
+    stream_id = turn.calls[0]["response"]["body"]["id"]
+    assert stream_id == reply.message_id
+    updates = infos[1:-1]
+    assert [u["streamSequence"] for u in updates] == list(range(2, 2 + len(updates)))
+    assert all(u["streamId"] == stream_id for u in updates)
+    assert infos[-1] == {"type": "streaminfo", "streamId": stream_id, "streamType": "final"}
+    assert sent[-1]["text"] == reply.text
+    for activity in sent:  # Web Chat reads the same fields from channelData
+        assert activity.get("channelData") == stream_fields(activity), activity
+    assert all(gap >= 0.99 for gap in gaps(turn.calls)), f"faster than one send a second: {gaps(turn.calls)}"
+    assert error_exchanges(pg.recording()) == []
+
+
+async def test_group_chat_mention_gets_one_plain_message(teams_playground: Playground) -> None:
+    """Group chat, bot @mentioned: a normal message (no stream), and no error in the log."""
+    pg = teams_playground
+    chat = pg.group_chat_ids[0]
+    marker = new_marker("group")
+    question = f"What is streaming ({marker})?"
+
+    async with pg.log_stream() as log, pg.conversation_stream() as stream:
+        reply = await pg.post_and_wait(stream, chat, question, mention_bot=True, limit=REPLY_LIMIT)
+        turn = pg.turn(chat, marker)
+        log_errors = [e for e in log.errors() if e.get("conversationId") in (None, chat)]
+
+    assert reply.actions == ["createMessage"], reply.actions
+    assert reply.final.get("streamEntity") is None, reply.final
+    assert [f["message"]["messageId"] for f in bot_frames(stream, chat)] == [reply.message_id]
+    assert reply.text in mentioned_answers(question, f"<at>{pg.bot_name}</at>")
+
+    assert_success(turn)
+    assert [a for a in turn.sent if stream_info(a)] == [], "the bot tried to stream in a group chat"
+    assert [a["type"] for a in turn.sent if a["type"] != "typing"] == ["message"], turn.sent
+    assert turn.sent[-1]["text"] == reply.text
+
+    assert log_errors == [], f"the Playground's log shows errors: {log_errors}"
+    error_lines = [line for line in pg.log_text().splitlines() if line.startswith(("error", "warn"))]
+    assert error_lines == []
+    assert error_exchanges(pg.recording()) == []
+
+
+async def test_group_chat_message_without_mention_gets_no_reply(teams_playground: Playground) -> None:
+    """Group chat, no @mention: the bot is not called and nothing answers the message.
+
+    A mentioned message sent right after it is answered, so the bot was reachable all along;
+    had the first message reached it, its answer (which quotes the question) would show up
+    first or be recorded.
+    """
+    pg = teams_playground
+    chat = pg.group_chat_ids[0]
+    silent = new_marker("unmentioned")
+    probe = new_marker("probe")
+
+    async with pg.conversation_stream() as stream:
+        pg.post_message(chat, f"Just chatting among people ({silent})")
+        reply = await pg.post_and_wait(stream, chat, f"Are you there ({probe})?", mention_bot=True)
+    pg.turn(chat, probe)
+
+    assert probe in reply.text
+    assert [f["message"]["messageId"] for f in bot_frames(stream, chat)] == [reply.message_id]
+    assert not any(silent in str(f["message"].get("text")) for f in bot_frames(stream, chat))
+    to_bot = [b for b in pg.recording() if b.get("direction") == TO_BOT]
+    assert not any(silent in str((b["request"].get("body") or {}).get("text")) for b in to_bot)
+    assert error_exchanges(pg.recording()) == []
