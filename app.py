@@ -14,14 +14,12 @@ import sys
 
 from aiohttp import web
 from botbuilder.core import ConversationState, UserState
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from botbuilder.integration.aiohttp import CloudAdapter
 
 from bots import ChatBot, TurnStateSaver
 from bots.chat_bot import welcome_text
 from config import ConfigError, DefaultConfig
+from connector import ConnectorHttp, FastConnectorAuthentication
 from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog
 from host import MessagesEndpoint, on_turn_error
 from llm import ChatModel, create_chat_model
@@ -69,7 +67,8 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     user_state = UserState(storage)
     state_saver = TurnStateSaver(conversation_state, user_state, config.HISTORY_CHAR_BUDGET)
 
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    connector_http = ConnectorHttp()
+    adapter = CloudAdapter(FastConnectorAuthentication(config, connector_http))
     adapter.on_turn_error = on_turn_error
     answers = ConversationAnswers(adapter, config.APP_ID, state_saver.save)
     adapter.use(ConversationOrderMiddleware(answers))
@@ -101,6 +100,7 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     async def close_connections(_app: web.Application) -> None:
         await model.close()
         await storage.close()
+        await connector_http.close()
 
     app.on_shutdown.append(finish_answers)
     app.on_cleanup.append(close_connections)
