@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.expect import REPLY_LIMIT, full_answer, new_marker
-from tests.e2e.playground import LOOPBACK, Playground, error_exchanges
+from tests.e2e.playground import LOOPBACK, Playground, error_exchanges, stream_info
 
 pytestmark = pytest.mark.e2e
 
@@ -37,12 +37,21 @@ CHROMIUM_ARGS = [
 #: The compose box (a Lexical contenteditable).
 COMPOSE_BOX = "[data-lexical-editor=true][role=textbox]"
 
-#: The chat pane's messages in order: the bot's carry a "Message author" in their header.
+#: The chat pane's messages in order: the bot's carry a "Message author" in their header. While a
+#: bubble streams, the Playground ends its text with a cursor, a ``<span>|</span>`` after the
+#: rendered Markdown; the final message has none.
 MESSAGES_JS = """() => [...document.querySelectorAll('[aria-label="Message header"]')].map(header => {
     const item = header.parentElement;
     const author = header.querySelector('[aria-label="Message author"]');
-    const body = [...item.children].filter(child => child !== header).map(child => child.innerText);
-    return {author: author ? author.innerText.trim() : null, text: body.join("\\n").trim()};
+    const body = [...item.children].filter(child => child !== header);
+    const cursor = body.flatMap(child => [...child.querySelectorAll('span')]).find(span =>
+        span.children.length === 0 && span.textContent === '|' && span.previousElementSibling !== null);
+    const text = body.map(child => child.innerText).join("\\n").trim();
+    return {
+        author: author ? author.innerText.trim() : null,
+        text: cursor ? text.replace(/\\|$/, '').trim() : text,
+        streaming: Boolean(cursor),
+    };
 })"""
 
 POLL_INTERVAL = 0.1
@@ -50,10 +59,11 @@ POLL_INTERVAL = 0.1
 
 @dataclass
 class Sighting:
-    """The reply bubble's text as the page showed it, ``at`` seconds after sending."""
+    """The reply bubble as the page showed it, ``at`` seconds after sending."""
 
     at: float
     text: str
+    streaming: bool  # the streaming cursor was showing
 
 
 def words(text: str) -> list[str]:
@@ -61,13 +71,14 @@ def words(text: str) -> list[str]:
     return re.sub(r"[*`_]", "", text).split()
 
 
-async def reply_text(page, marker: str) -> str | None:
-    """The text of the first bot message after the user's message holding ``marker``."""
+async def reply_bubble(page, marker: str) -> Sighting | None:
+    """The first bot message after the user's message holding ``marker`` (``at`` is 0)."""
     messages = await page.evaluate(MESSAGES_JS)
     asked = next((i for i, m in enumerate(messages) if m["author"] is None and marker in m["text"]), None)
     if asked is None:
         return None
-    return next((m["text"] for m in messages[asked + 1 :] if m["author"] is not None), None)
+    reply = next((m for m in messages[asked + 1 :] if m["author"] is not None), None)
+    return None if reply is None else Sighting(0.0, reply["text"], reply["streaming"])
 
 
 async def test_browser_shows_partial_text_before_the_final_answer(
@@ -82,6 +93,15 @@ async def test_browser_shows_partial_text_before_the_final_answer(
     marker = new_marker("browser")
     question = f"Show me streaming ({marker})"
     last_line = full_answer(question).splitlines()[-1]  # rendered as typed: plain text
+
+    def is_partial(bubble: Sighting | None) -> bool:
+        """Part of the answer, still streaming (not the "Thinking…" line, not all of it)."""
+        return bool(
+            bubble
+            and bubble.streaming
+            and words(bubble.text)[:3] == ["No", "language", "model"]
+            and last_line not in bubble.text
+        )
 
     async def loopback_only(route: Route) -> None:
         if urlsplit(route.request.url).hostname == LOOPBACK:
@@ -110,42 +130,44 @@ async def test_browser_shows_partial_text_before_the_final_answer(
             await box.press("Enter")
             sent = time.monotonic()
 
-            sightings: list[Sighting] = []
+            sightings: list[Sighting] = []  # every change of the bubble
             partial: Sighting | None = None  # the first partial answer on screen
-            seen_partial = ""
             final: Sighting | None = None
             while final is None:
                 assert time.monotonic() - sent < REPLY_LIMIT, f"no final answer; saw {sightings}"
-                text = await reply_text(page, marker)
-                if text and (not sightings or sightings[-1].text != text):
-                    sightings.append(Sighting(round(time.monotonic() - sent, 2), text))
-                if text and last_line in text:
-                    final = sightings[-1]
-                    await page.screenshot(path=shots / "3-final.png")
-                elif text and text != seen_partial and words(text)[:3] == ["No", "language", "model"]:
-                    # Part of the answer is on screen: capture it, and keep the picture only
-                    # if the page still showed a partial answer once it was taken. The last
-                    # such picture (the most text short of the end) is 2-mid-stream.png.
-                    seen_partial = text
-                    await page.screenshot(path=shots / "mid-stream.tmp.png")
-                    still = await reply_text(page, marker)
-                    if still and last_line not in still:
-                        (shots / "mid-stream.tmp.png").replace(shots / "2-mid-stream.png")
-                        partial = partial or Sighting(round(time.monotonic() - sent, 2), text)
-                if final is None:
-                    await asyncio.sleep(POLL_INTERVAL)
+                bubble = await reply_bubble(page, marker)
+                if bubble is not None:
+                    bubble.at = round(time.monotonic() - sent, 2)
+                    if not sightings or (sightings[-1].text, sightings[-1].streaming) != (
+                        bubble.text,
+                        bubble.streaming,
+                    ):
+                        sightings.append(bubble)
+                        if is_partial(bubble):
+                            # Capture it, and keep the picture only if the page still showed a
+                            # partial answer once it was taken. The last such picture (the most
+                            # text short of the end) is 2-mid-stream.png.
+                            await page.screenshot(path=shots / "mid-stream.tmp.png")
+                            if is_partial(await reply_bubble(page, marker)):
+                                (shots / "mid-stream.tmp.png").replace(shots / "2-mid-stream.png")
+                                partial = partial or bubble
+                    if not bubble.streaming and last_line in bubble.text:
+                        final = bubble
+                        await page.screenshot(path=shots / "3-final.png")
+                        break
+                await asyncio.sleep(POLL_INTERVAL)
         except BaseException:
-            if not browser.is_connected():
-                raise
-            for page in browser.contexts[0].pages if browser.contexts else []:
-                await page.screenshot(path=shots / "failure.png")
+            for context in browser.contexts:
+                for page in context.pages:
+                    await page.screenshot(path=shots / "failure.png")
             raise
         finally:
             await browser.close()
 
     print("what the answer bubble showed (seconds after sending):")
     for sighting in sightings:
-        print(f"  {sighting.at:5.2f}  {sighting.text[:100]!r}{'…' if len(sighting.text) > 100 else ''}")
+        state = "streaming" if sighting.streaming else "         "
+        print(f"  {sighting.at:5.2f} {state} {sighting.text[:90]!r}{'…' if len(sighting.text) > 90 else ''}")
 
     assert partial is not None, f"no partial answer was visible before the final one: {sightings}"
     assert partial.at < final.at
@@ -153,4 +175,6 @@ async def test_browser_shows_partial_text_before_the_final_answer(
     shown, whole = words(partial.text), words(final.text)
     assert whole[: len(shown) - 1] == shown[:-1], "the partial text is not the start of the answer"
     assert f"You wrote: “{question}”" in final.text
+    turn = pg.turn(pg.personal_chat_id, marker)  # typed in the page, streamed by the bot
+    assert [(stream_info(a) or {}).get("streamType") for a in turn.sent][-1] == "final"
     assert error_exchanges(pg.recording()) == []
