@@ -82,7 +82,7 @@ async def reply_bubble(page, marker: str) -> Sighting | None:
 
 
 async def test_browser_shows_partial_text_before_the_final_answer(
-    browser_playground: Playground, chromium: Path, artifacts_dir: Path
+    chromium: Path, browser_playground: Playground, artifacts_dir: Path
 ) -> None:
     """Type in the compose box; the answer bubble shows part of the answer, then all of it."""
     from playwright.async_api import Route, async_playwright
