@@ -20,6 +20,8 @@ from botbuilder.schema import Activity, ErrorResponseException, ResourceResponse
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import AppCredentials, AuthenticationConstants
 
+from .serialization import activity_body
+
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "Microsoft-BotFramework/3.1 (BotBuilder Python/4.17.1; fast-send)"
@@ -115,7 +117,7 @@ class FastConversations:
     async def _send(
         self, method: str, path: str, conversation_id: str, activity: Activity
     ) -> ResourceResponse:
-        body = json.dumps(self._client._serialize.body(activity, "Activity"), separators=(",", ":"))
+        body = json.dumps(activity_body(activity, self._client._serialize), separators=(",", ":"))
         headers = {
             "Accept": "application/json",
             "Content-Type": "application/json; charset=utf-8",

@@ -43,12 +43,15 @@ class OpenAIChatModel:
             # Leaving this block, also by cancellation, closes the HTTP response: the server
             # sees the connection close and stops generating.
             async with request as response:
-                async for line in response.iter_lines():
-                    delta = _delta(line)
-                    if delta is None:
-                        break
-                    if delta:
-                        yield delta
+                pending = b""
+                async for chunk in response.iter_bytes():
+                    *lines, pending = (pending + chunk).split(b"\n")
+                    for line in lines:
+                        delta = _delta(line)
+                        if delta is None:
+                            return
+                        if delta:
+                            yield delta
         except httpx2.TimeoutException as error:
             raise ModelError("the model service stopped answering in time") from error
         except httpx2.RequestError as error:
@@ -66,16 +69,16 @@ class OpenAIChatModel:
         await self._client.close()
 
 
-def _delta(line: str) -> str | None:
+def _delta(line: bytes) -> str | None:
     """The text in one server-sent event line; "" for lines without text, None at the end.
 
     OpenAI-compatible servers send each chunk as one `data:` line of JSON, then `data: [DONE]`.
     Azure also sends chunks without choices (content-filter results), which carry no text.
     """
-    if not line.startswith("data:"):
+    if not line.startswith(b"data:"):
         return ""  # a blank separator, a comment (keep-alive) or an event name
     data = line[5:].strip()
-    if data == "[DONE]":
+    if data == b"[DONE]":
         return None
     try:
         chunk = json.loads(data)

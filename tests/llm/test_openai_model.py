@@ -104,3 +104,31 @@ async def test_unreachable_server_becomes_a_model_error(model_server: ModelServe
     with pytest.raises(ModelError, match="could not be reached"):
         await collect(model.stream_chat(QUESTION))
     await model.close()
+
+
+async def test_keep_alive_comments_and_empty_chunks_are_skipped(
+    model_env: dict[str, str], model_server: ModelServer
+) -> None:
+    model_server.preamble = [
+        b": keep-alive\n\n",
+        b'data: {"id":"x","object":"chat.completion.chunk","choices":[],"prompt_filter_results":[]}\n\n',
+        b"event: ping\n\n",
+    ]
+    model = create_chat_model(DefaultConfig(model_env))
+    try:
+        assert "".join(await collect(model.stream_chat(QUESTION))) == model_server.answer
+    finally:
+        await model.close()
+
+
+async def test_error_event_mid_stream_becomes_a_model_error(model_server: ModelServer) -> None:
+    model_server.error_after = 3
+    model = OpenAIChatModel(
+        openai.AsyncOpenAI(api_key="k", base_url=f"{model_server.url}/v1"), "m", temperature=0.5
+    )
+    received: list[str] = []
+    with pytest.raises(ModelError, match="reported an error mid-answer"):
+        async for delta in model.stream_chat(QUESTION):
+            received.append(delta)
+    assert received == model_server.tokens[:3]
+    await model.close()

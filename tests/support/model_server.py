@@ -41,6 +41,10 @@ class ModelServer:
     retry_after: float | None = None
     disconnect_after: int | None = None
     hang_after: int | None = None
+    preamble: list[bytes] = field(default_factory=list)
+    """Raw SSE lines sent before the first token: keep-alive comments, chunks without choices."""
+    error_after: int | None = None
+    """Send an in-stream error event (as OpenAI does) after that many tokens."""
     requests: list[ModelRequest] = field(default_factory=list)
     url: str = ""
     disconnected: asyncio.Event = field(default_factory=asyncio.Event)
@@ -69,10 +73,18 @@ class ModelServer:
         await response.prepare(request)
         try:
             await asyncio.sleep(self.first_token_delay)
+            for line in self.preamble:
+                await response.write(line)
             await self._send(response, {"role": "assistant", "content": ""}, None)
             for index, token in enumerate(self.tokens):
                 if index == self.disconnect_after:
                     request.transport.close()
+                    return response
+                if index == self.error_after:
+                    await response.write(
+                        b'data: {"error": {"message": "overloaded", "type": "server_error"}}\n\n'
+                    )
+                    await response.write_eof()
                     return response
                 if index == self.hang_after:
                     await asyncio.Event().wait()  # Silent until the client hangs up.
