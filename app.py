@@ -23,10 +23,15 @@ from connector import ConnectorHttp, FastConnectorAuthentication
 from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog
 from host import MessagesEndpoint, on_turn_error
 from llm import ChatModel, create_chat_model
+from llm.circuit_breaker import CircuitBreakerModel
+from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
 from storage import StorageSettings, create_storage
 from streaming import ConversationAnswers, ConversationOrderMiddleware, StreamingSettings
 
 logger = logging.getLogger("bot")
+
+ANSWERS = web.AppKey("answers", ConversationAnswers)
+"""The app's answers in progress (tests wait on `app[ANSWERS].wait_idle()`)."""
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -67,10 +72,16 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     user_state = UserState(storage)
     state_saver = TurnStateSaver(conversation_state, user_state, config.HISTORY_CHAR_BUDGET)
 
+    metrics = BotMetrics()
+    if isinstance(model, CircuitBreakerModel):
+        metrics.watch_circuit(lambda: model.is_open)
+
     connector_http = ConnectorHttp()
     adapter = CloudAdapter(FastConnectorAuthentication(config, connector_http))
     adapter.on_turn_error = on_turn_error
     answers = ConversationAnswers(adapter, config.APP_ID, state_saver.save)
+    adapter.use(TurnLogContextMiddleware())
+    adapter.use(TurnTimingMiddleware(metrics))
     adapter.use(ConversationOrderMiddleware(answers))
 
     answerer = ChatAnswerer(
@@ -78,6 +89,7 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
         conversation_state,
         ChatSettings(config.SYSTEM_PROMPT, config.HISTORY_CHAR_BUDGET),
         streaming_settings(config),
+        observer=metrics,
     )
     chat_dialog = ChatDialog(answerer, answers)
     bot = ChatBot(
@@ -89,8 +101,10 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
 
     endpoint = MessagesEndpoint(adapter, bot)
     app = web.Application()
+    app[ANSWERS] = answers
     app.router.add_post("/api/messages", endpoint.handle)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics.handle)
 
     async def finish_answers(_app: web.Application) -> None:
         """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
@@ -110,11 +124,13 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
 
 def main() -> None:
     """`python app.py`: read the configuration, then serve until stopped."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = DefaultConfig()
     except ConfigError as error:
         sys.exit(f"Configuration error: {error}")
+    configure_logging(
+        json_lines=config.LOG_FORMAT == "json", level=config.LOG_LEVEL, secrets=config.secrets()
+    )
     if not config.APP_ID:
         logger.info("MicrosoftAppId is not set: requests are not authenticated (local development only)")
     web.run_app(create_app(config), host=config.HOST, port=config.PORT)

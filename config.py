@@ -77,6 +77,8 @@ class DefaultConfig:
         # Host.
         self.HOST = read.text("HOST", "localhost") or "localhost"
         self.PORT = read.integer("PORT", 3978, minimum=1, maximum=65535)
+        self.LOG_FORMAT = read.choice("LOG_FORMAT", "text", ("text", "json"))
+        self.LOG_LEVEL = read.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
 
         # Bot identity, under the names the SDK's ConfigurationBotFrameworkAuthentication reads.
         self.APP_ID = read.text("MicrosoftAppId")
@@ -135,6 +137,16 @@ class DefaultConfig:
             "DELIVERY_DEADLINE_SECONDS", 15.0, minimum=0.5, maximum=120.0
         )
         self.SHUTDOWN_GRACE_SECONDS = read.number("SHUTDOWN_GRACE_SECONDS", 10.0, minimum=0.0, maximum=120.0)
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line."""
+        values = [
+            self.APP_PASSWORD,
+            self.OPENAI_API_KEY,
+            self.AZURE_OPENAI_API_KEY,
+            self.BLOB_CONNECTION_STRING,
+        ]
+        return [value for value in values if value]
 
     def _check_identity(self) -> None:
         """Ask up front for what the SDK would otherwise reject with a bare `Exception` later."""

@@ -8,6 +8,7 @@ from botbuilder.core import ConversationState, TurnContext
 
 from llm import ChatModel
 from streaming import AnswerStream, StreamingSettings, plan_delivery
+from streaming.answer_stream import AnswerObserver
 
 from .chat_history import HISTORY_PROPERTY, HistoryEntry, build_prompt, record_added, trim_history
 
@@ -33,8 +34,10 @@ class ChatAnswerer:
         conversation_state: ConversationState,
         chat_settings: ChatSettings,
         streaming_settings: StreamingSettings,
+        observer: AnswerObserver | None = None,
     ) -> None:
         self._model = model
+        self._observer = observer
         self._conversation_state = conversation_state
         self._history = conversation_state.create_property(HISTORY_PROPERTY)
         self._chat_settings = chat_settings
@@ -47,7 +50,7 @@ class ChatAnswerer:
         prompt = build_prompt(self._chat_settings.system_prompt, history, question, budget)
 
         plan = plan_delivery(context.activity, self._streaming_settings)
-        async with AnswerStream(context, plan, self._streaming_settings) as answer:
+        async with AnswerStream(context, plan, self._streaming_settings, observer=self._observer) as answer:
             await answer.consume(self._model.stream_chat(prompt))
 
         turn: list[HistoryEntry] = [

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
@@ -70,6 +71,32 @@ STOP_OUTCOMES: dict[StopReason, AnswerOutcome] = {
 }
 
 
+@dataclass
+class AnswerReport:
+    """What happened to one answer (times from the event loop's clock), for metrics and logs."""
+
+    outcome: AnswerOutcome
+    delivery: str
+    characters: int
+    started_at: float
+    first_token_at: float | None
+    first_text_at: float | None
+    ended_at: float
+    updates: int
+    rate_limited: int
+    retries: int
+    update_lags: list[float]
+    failure: str | None
+
+
+class AnswerObserver(Protocol):
+    """Told when each answer starts and ends (see `observability.BotMetrics`)."""
+
+    def answer_started(self) -> None: ...
+
+    def answer_ended(self, report: AnswerReport) -> None: ...
+
+
 class AnswerSlot(Protocol):
     """Whoever may interrupt this turn's answer (see `ConversationAnswers`)."""
 
@@ -99,8 +126,10 @@ class AnswerStream:
         settings: StreamingSettings | None = None,
         *,
         informative_text: str = DEFAULT_INFORMATIVE_TEXT,
+        observer: AnswerObserver | None = None,
     ) -> None:
         self._context = context
+        self._observer = observer
         self._plan = plan
         self._settings = settings or StreamingSettings()
         self._loop = asyncio.get_running_loop()
@@ -122,10 +151,16 @@ class AnswerStream:
         self._watchdog: asyncio.TimerHandle | None = None
         self._last_input_at = 0.0
         self._stop_reason: StopReason | None = None
-        self._failed = False
+        self._failure: str | None = None
         self._final_text: str | None = None
+        self._started_at = 0.0
+        self._first_token_at: float | None = None
+        self._first_text_at: float | None = None
+        self._unsent_since: float | None = None  # when text the user has not seen yet arrived
+        self._update_lags: list[float] = []
         self.updates_sent = 0
         self.rate_limited = 0
+        self.retries = 0
 
     @property
     def text(self) -> str:
@@ -146,7 +181,7 @@ class AnswerStream:
     def outcome(self) -> AnswerOutcome:
         if self._stop_reason is not None:
             return STOP_OUTCOMES[self._stop_reason]
-        return AnswerOutcome.FAILED if self._failed else AnswerOutcome.COMPLETE
+        return AnswerOutcome.FAILED if self._failure else AnswerOutcome.COMPLETE
 
     def queue_informative(self, text: str) -> None:
         """Show a status line (such as "Searching…") until the answer text starts."""
@@ -159,6 +194,10 @@ class AnswerStream:
         """Add the next piece of the answer."""
         self._text += delta
         self._last_input_at = self._loop.time()
+        if self._unsent_since is None:
+            self._unsent_since = self._last_input_at
+            if self._first_token_at is None:
+                self._first_token_at = self._last_input_at
         if not self._wake.is_set():
             self._wake.set()
 
@@ -185,6 +224,9 @@ class AnswerStream:
         self._wake.set()
 
     async def __aenter__(self) -> Self:
+        self._started_at = self._loop.time()
+        if self._observer is not None:
+            self._observer.answer_started()
         slot: AnswerSlot | None = self._context.turn_state.get(ANSWER_SLOT_KEY)
         if slot is not None:
             slot.attach(self)
@@ -206,7 +248,7 @@ class AnswerStream:
             return False
         if isinstance(exc, Exception):
             logger.error("answer failed while streaming", exc_info=(exc_type, exc, traceback))
-            self._failed = True
+            self._failure = type(exc).__name__
             await self.end(failure_note(exc))
             # The user has their answer and a note, so the error is handled here.
             return True
@@ -232,13 +274,34 @@ class AnswerStream:
         else:
             self._final_text = self._join(self._text, note) or EMPTY_ANSWER_TEXT
             await self._deliver_rest(note)
+        report = self._report()
         logger.info(
-            "answer %s: %d characters, %d updates, %d rate-limited (%s)",
-            self.outcome,
-            len(self._text),
-            self.updates_sent,
-            self.rate_limited,
-            self._plan.reason,
+            "answer %s: %d characters, %d updates, %d rate-limited, %d retried (%s)",
+            report.outcome,
+            report.characters,
+            report.updates,
+            report.rate_limited,
+            report.retries,
+            report.delivery,
+        )
+        if self._observer is not None:
+            self._observer.answer_ended(report)
+
+    def _report(self) -> AnswerReport:
+        return AnswerReport(
+            outcome=self.outcome,
+            delivery=self._plan.reason,
+            characters=len(self._text),
+            started_at=self._started_at,
+            first_token_at=self._first_token_at,
+            first_text_at=self._first_text_at,
+            ended_at=self._loop.time(),
+            updates=self.updates_sent,
+            rate_limited=self.rate_limited,
+            retries=self.retries,
+            update_lags=self._update_lags,
+            failure=self._failure
+            or (self._stop_reason if self._stop_reason is StopReason.MODEL_SILENT else None),
         )
 
     # ---- feeding ---------------------------------------------------------------------------
@@ -320,6 +383,9 @@ class AnswerStream:
     async def _send_update(self, stream_type: StreamType, text: str, end: int) -> bool:
         """Send one update; False when this answer can stream no more."""
         activity = self._stream_activity(ActivityTypes.typing, stream_type, text, self._sequence + 1)
+        started = self._loop.time()
+        # Due when the pace allowed it and there was new text; keep-alives are never late.
+        due = max(self._pacer.next_send_at, self._unsent_since or started) if end > self._shown_end else None
         try:
             response = await self._send(activity)
         except Exception as exc:
@@ -336,6 +402,10 @@ class AnswerStream:
         self._update_failures = 0
         if stream_type == "informative":
             self._status_pending = False
+        elif due is not None:
+            self._update_lags.append(started - due)
+            self._unsent_since = None if end == len(self._text) else started
+            self._first_text_at = self._first_text_at or now
         self._shown_end = end
         self._pacer.sent(now)
         self.updates_sent += 1
@@ -349,6 +419,8 @@ class AnswerStream:
             self._streaming = False
             return False
         now = self._loop.time()
+        if error.failure in RETRYABLE:
+            self.retries += 1
         if error.failure is SendFailure.RATE_LIMITED:
             self.rate_limited += 1
             self._pacer.rate_limited(now, error.retry_after)
@@ -476,11 +548,14 @@ class AnswerStream:
                     return error.failure
                 if error.failure is SendFailure.RATE_LIMITED:
                     self.rate_limited += 1
+                self.retries += 1
                 logger.info("final message failed (%s); retrying in %.1fs", error, wait)
                 await asyncio.sleep(wait)
                 attempt += 1
             else:
-                self._pacer.sent(self._loop.time())
+                now = self._loop.time()
+                self._pacer.sent(now)
+                self._first_text_at = self._first_text_at or now
                 return None
 
     # ---- helpers ---------------------------------------------------------------------------

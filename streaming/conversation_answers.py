@@ -74,11 +74,18 @@ class ConversationAnswers:
         self._save_state = save_state
         self._conversations: dict[str, _Conversation] = {}
         self._closing = False
+        self._running: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     @property
     def active(self) -> int:
         """How many answers are in progress."""
-        return sum(1 for conversation in self._conversations.values() if conversation.task)
+        return len(self._running)
+
+    async def wait_idle(self) -> None:
+        """Wait until no answer is in progress (each has delivered its final message and saved)."""
+        await self._idle.wait()
 
     async def run(self, context: TurnContext, work: AnswerWork) -> None:
         """Run `work` in a continuation turn after this one; in this turn for `expectReplies`."""
@@ -92,7 +99,11 @@ class ConversationAnswers:
         key = conversation_key(context.activity)
         conversation = self._conversations.setdefault(key, _Conversation())
         conversation.pending_stop = None
-        conversation.task = asyncio.create_task(self._continue(key, conversation, reference, work))
+        task = asyncio.create_task(self._continue(key, conversation, reference, work))
+        conversation.task = task
+        self._running.add(task)
+        self._idle.clear()
+        task.add_done_callback(self._finished)
 
     @asynccontextmanager
     async def inbound_turn(self, key: str) -> AsyncIterator[None]:
@@ -117,7 +128,7 @@ class ConversationAnswers:
     async def shutdown(self, grace_seconds: float) -> None:
         """Interrupt every answer and wait (at most `grace_seconds`) for them to end and save state."""
         self._closing = True
-        tasks = {conversation.task for conversation in self._conversations.values() if conversation.task}
+        tasks = set(self._running)
         for conversation in self._conversations.values():
             conversation.interrupt(StopReason.SHUTDOWN)
         if tasks:
@@ -149,6 +160,11 @@ class ConversationAnswers:
             conversation.task = None
             conversation.answer = None
             self._forget_if_idle(key, conversation)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if not self._running:
+            self._idle.set()
 
     def _forget_if_idle(self, key: str, conversation: _Conversation) -> None:
         if conversation.idle and self._conversations.get(key) is conversation:

@@ -8,6 +8,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from app import ANSWERS
+
 
 @dataclass
 class BotClient:
@@ -22,6 +24,10 @@ class BotClient:
         async with self.session.post(f"{self.url}/api/messages", json=activity) as response:
             body = await response.json() if response.content_type == "application/json" else None
             return response.status, body
+
+    async def answers_done(self) -> None:
+        """Wait until every answer in progress has ended and saved its state."""
+        await self.app[ANSWERS].wait_idle()
 
     async def post_raw(self, data: bytes, content_type: str | None) -> tuple[int, str]:
         """POST raw bytes with the given Content-Type; return the status and the body text."""

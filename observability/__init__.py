@@ -1,0 +1,6 @@
+"""What operators see: Prometheus metrics and structured, redacted logs with turn ids."""
+
+from .logging import TurnLogContextMiddleware, configure_logging
+from .metrics import BotMetrics, TurnTimingMiddleware
+
+__all__ = ["BotMetrics", "TurnLogContextMiddleware", "TurnTimingMiddleware", "configure_logging"]

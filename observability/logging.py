@@ -1,0 +1,111 @@
+"""Logs with the turn's conversation and activity ids, as text or one JSON object a line, with
+secrets scrubbed. User text is never logged at INFO by the bot's own code."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
+
+from botbuilder.core import Middleware, TurnContext
+
+_turn_fields: ContextVar[dict[str, str]] = ContextVar("turn_fields", default={})  # noqa: B039 - never mutated
+_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+_KEY_PARAMETER = re.compile(
+    r"((?:api[-_]?key|password|secret|AccountKey|sig)[\"']?\s*[:=]\s*[\"']?)[^\s\"';&,]+", re.IGNORECASE
+)
+_TURN_KEYS = ("conversation_id", "activity_id", "channel_id")
+
+
+class TurnLogContextMiddleware(Middleware):
+    """Puts the turn's ids on every log record written while the turn (and its tasks) run.
+
+    An answer's own turn (a proactive continuation) is logged with the id of the user's message
+    it answers, so that one id follows a message from its arrival to its final answer.
+    """
+
+    async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
+        activity = context.activity
+        answered = activity.relates_to.activity_id if activity.relates_to else None
+        token = _turn_fields.set(
+            {
+                "conversation_id": activity.conversation.id if activity.conversation else "",
+                "activity_id": answered or activity.id or "",
+                "channel_id": activity.channel_id or "",
+            }
+        )
+        try:
+            await logic()
+        finally:
+            _turn_fields.reset(token)
+
+
+class _TurnFieldsAndRedaction(logging.Filter):
+    """Adds the turn's ids to each record and scrubs secrets from its message."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = sorted({secret for secret in secrets if len(secret) >= 6}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fields = _turn_fields.get()
+        for key in _TURN_KEYS:
+            setattr(record, key, fields.get(key, ""))
+        message = record.getMessage()
+        scrubbed = self.scrub(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        return True
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        text = _BEARER.sub(r"\1***", text)
+        return _KEY_PARAMETER.sub(r"\1***", text)
+
+
+class _JsonFormatter(logging.Formatter):
+    def __init__(self, redact: _TurnFieldsAndRedaction) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({key: getattr(record, key, "") for key in _TURN_KEYS if getattr(record, key, "")})
+        if record.exc_info:
+            entry["error"] = self._redact.scrub(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class _TextFormatter(logging.Formatter):
+    def __init__(self, redact: _TurnFieldsAndRedaction) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        conversation = getattr(record, "conversation_id", "")
+        if conversation:
+            text += f" [conversation={conversation} activity={getattr(record, 'activity_id', '')}]"
+        return self._redact.scrub(text)
+
+
+def configure_logging(*, json_lines: bool, level: str, secrets: Iterable[str]) -> None:
+    """Log to stderr as text or JSON lines; `secrets` (keys, passwords) never appear in a line."""
+    redact = _TurnFieldsAndRedaction(secrets)
+    handler = logging.StreamHandler()
+    handler.addFilter(redact)
+    handler.setFormatter(_JsonFormatter(redact) if json_lines else _TextFormatter(redact))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # These log request headers (bearer tokens) at DEBUG; keep them quiet whatever the level.
+    for noisy in ("msrest", "urllib3", "msal", "azure"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
