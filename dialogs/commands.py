@@ -65,8 +65,3 @@ def recognize_command(text: str | None) -> Command | None:
         if phrase in phrases:
             return command
     return None
-
-
-def command_phrases(command: Command) -> list[str]:
-    """The phrases of `command`, sorted, for documentation and help."""
-    return sorted(PHRASES[command], key=lambda phrase: (len(phrase), phrase))

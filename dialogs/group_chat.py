@@ -6,6 +6,7 @@ the model as "Name: text", and the system prompt says so. Personal chats are unc
 
 from __future__ import annotations
 
+from botbuilder.dialogs.choices import ListStyle
 from botbuilder.schema import Activity
 
 GROUP_CONVERSATION_TYPES = frozenset({"groupChat", "channel"})
@@ -21,6 +22,12 @@ def is_group_conversation(activity: Activity) -> bool:
     if conversation is None:
         return False
     return bool(conversation.is_group) or conversation.conversation_type in GROUP_CONVERSATION_TYPES
+
+
+def choice_style(activity: Activity) -> ListStyle | None:
+    """How a prompt lists its choices: in the text in a group, where a button's message would carry
+    no @mention and so be ignored; else the prompt's default for the channel (None)."""
+    return ListStyle.in_line if is_group_conversation(activity) else None
 
 
 def speaker_name(activity: Activity) -> str:

@@ -21,6 +21,7 @@ from botbuilder.dialogs.prompts import (
 from recognizers_text import Culture
 
 from .cancel_and_help_dialog import CancelAndHelpDialog
+from .group_chat import choice_style
 from .user_profile import (
     MAX_INSTRUCTIONS_CHARS,
     MAX_TEMPERATURE,
@@ -100,6 +101,7 @@ class SettingsDialog(CancelAndHelpDialog):
                 prompt=MessageFactory.text(STYLE_QUESTION),
                 retry_prompt=MessageFactory.text(STYLE_RETRY),
                 choices=choices,
+                style=choice_style(step.context.activity),
             ),
         )
 

@@ -94,3 +94,23 @@ async def test_personal_chats_need_no_mention_and_keep_plain_history(
     [request] = model_server.requests
     assert GROUP_SYSTEM_NOTE not in request.body["messages"][0]["content"]
     assert request.body["messages"][1:] == [{"role": "user", "content": "hello"}]
+
+
+async def test_settings_in_a_group_take_mentioned_answers_and_apply_to_their_author_only(
+    start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
+) -> None:
+    model_server.token_delay = 0.0
+    bot = await start_bot(model_env)
+    for number, text in enumerate(["settings", "1", "none", "0.5"], start=1):
+        await bot.post_activity(group_message(text, connector, "groupChat", mention_bot=True))
+        await connector.wait_for_answers(number)
+    prompt, *_, summary = connector.bubbles()
+    assert prompt.endswith("(1) Concise, (2) Balanced, or (3) Detailed")  # in the text: no buttons
+    assert "**Concise**" in summary and "**0.5**" in summary
+
+    await bot.post_activity(group_message("mine?", connector, "groupChat", mention_bot=True))
+    await connector.wait_for_answers(5)
+    await bot.post_activity(group_message("and mine?", connector, "groupChat", mention_bot=True, sender=ANA))
+    await connector.wait_for_answers(6)
+    test_user, ana = (request.body["temperature"] for request in model_server.requests)
+    assert (test_user, ana) == (0.5, 0.7)  # The profile is the user's, not the group's.

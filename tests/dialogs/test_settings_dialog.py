@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from botbuilder.schema import Activity, ConversationAccount
 
+from dialogs.reset_dialog import CONFIRM_QUESTION
 from dialogs.settings_dialog import (
     INSTRUCTIONS_QUESTION,
     STYLE_QUESTION,
@@ -13,7 +15,8 @@ from dialogs.settings_dialog import (
     instructions_too_long,
 )
 from dialogs.user_profile import MAX_INSTRUCTIONS_CHARS, STYLE_INSTRUCTIONS, AnswerStyle
-from tests.dialogs.harness import SYSTEM_PROMPT, DialogBot
+from llm.offline_model import OfflineChatModel
+from tests.dialogs.harness import SYSTEM_PROMPT, DialogBot, make_dialog_bot
 from tests.support.model_server import ModelServer
 
 STYLE_CHOICES = " (1) Concise, (2) Balanced, or (3) Detailed"
@@ -118,3 +121,24 @@ async def test_changing_settings_again_replaces_the_profile(dialog_bot: DialogBo
     await answer_settings(dialog_bot, "detailed", "Be formal.", "0.1")
     await answer_settings(dialog_bot, "concise", "none", "1")
     assert await dialog_bot.profile() == {"style": "concise", "instructions": "", "temperature": 1.0}
+
+
+def in_conversation(text: str, conversation_type: str) -> Activity:
+    return Activity(
+        type="message",
+        text=text,
+        conversation=ConversationAccount(id="conv-1", conversation_type=conversation_type),
+    )
+
+
+async def test_teams_shows_choice_buttons_in_a_personal_chat_and_numbered_text_in_a_group() -> None:
+    personal = make_dialog_bot(OfflineChatModel(tokens_per_second=1000), channel="msteams")
+    [prompt] = await personal.send(in_conversation("settings", "personal"))
+    [card] = prompt.attachments
+    assert [button.value for button in card.content.buttons] == ["Concise", "Balanced", "Detailed"]
+
+    # In a group a button's message would carry no @mention, and the bot would ignore it.
+    group = make_dialog_bot(OfflineChatModel(tokens_per_second=1000), channel="msteams")
+    assert await group.say(in_conversation("settings", "groupChat")) == [STYLE_QUESTION + STYLE_CHOICES]
+    group = make_dialog_bot(OfflineChatModel(tokens_per_second=1000), channel="msteams")
+    assert await group.say(in_conversation("reset", "channel")) == [CONFIRM_QUESTION + " (1) Yes or (2) No"]
