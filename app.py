@@ -3,7 +3,7 @@
 A message's way through the bot:
     POST /api/messages  ->  host.MessagesEndpoint (checks the request)
     ->  CloudAdapter.process_activity (authentication, middleware, TurnContext)
-    ->  bots.ChatBot (state, welcome)  ->  dialogs.MainDialog  ->  dialogs.ChatDialog
+    ->  bots.ChatBot (state, welcome)  ->  dialogs.MainDialog  ->  a command's dialog, or dialogs.ChatDialog
     ->  llm model (streams the answer)  ->  streaming.AnswerStream  ->  the channel
 """
 
@@ -16,11 +16,12 @@ from aiohttp import web
 from botbuilder.core import ConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter
 
-from bots import ChatBot, TurnStateSaver
-from bots.chat_bot import welcome_text
+from bots import ChatBot, GroupMentionMiddleware, TurnStateSaver
 from config import ConfigError, DefaultConfig
 from connector import ConnectorHttp, FastConnectorAuthentication
-from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog
+from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog, ResetDialog, SettingsDialog
+from dialogs.chat_history import HISTORY_PROPERTY
+from dialogs.user_profile import PROFILE_PROPERTY
 from host import MessagesEndpoint, on_turn_error
 from llm import ChatModel, create_chat_model
 from llm.circuit_breaker import CircuitBreakerModel
@@ -59,6 +60,7 @@ def storage_settings(config: DefaultConfig) -> StorageSettings:
         kind=config.STORAGE,
         sqlite_path=config.SQLITE_PATH,
         redis_url=config.REDIS_URL,
+        redis_key_prefix=config.REDIS_KEY_PREFIX,
         blob_connection_string=config.BLOB_CONNECTION_STRING,
         blob_container=config.BLOB_CONTAINER,
     )
@@ -82,22 +84,25 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     answers = ConversationAnswers(adapter, config.APP_ID, state_saver.save)
     adapter.use(TurnLogContextMiddleware())
     adapter.use(TurnTimingMiddleware(metrics))
+    # Before the turn order: a group message that does not @mention the bot must not interrupt
+    # the answer in progress.
+    adapter.use(GroupMentionMiddleware())
     adapter.use(ConversationOrderMiddleware(answers))
 
     answerer = ChatAnswerer(
         model,
         conversation_state,
+        user_state,
         ChatSettings(config.SYSTEM_PROMPT, config.HISTORY_CHAR_BUDGET),
         streaming_settings(config),
         observer=metrics,
     )
-    chat_dialog = ChatDialog(answerer, answers)
-    bot = ChatBot(
-        conversation_state,
-        state_saver,
-        MainDialog(chat_dialog),
-        welcome_text(offline=config.MODEL_PROVIDER == "offline"),
+    main_dialog = MainDialog(
+        ChatDialog(answerer, answers),
+        SettingsDialog(user_state.create_property(PROFILE_PROPERTY)),
+        ResetDialog(conversation_state.create_property(HISTORY_PROPERTY)),
     )
+    bot = ChatBot(conversation_state, state_saver, main_dialog, offline=config.MODEL_PROVIDER == "offline")
 
     endpoint = MessagesEndpoint(adapter, bot)
     app = web.Application()

@@ -116,6 +116,7 @@ class DefaultConfig:
         self.STORAGE = read.choice("STORAGE", "sqlite", ("memory", "sqlite", "blob", "redis"))
         self.SQLITE_PATH = read.text("SQLITE_PATH", "data/bot-state.sqlite3")
         self.REDIS_URL = read.text("REDIS_URL", "redis://127.0.0.1:6379/0")
+        self.REDIS_KEY_PREFIX = read.text("REDIS_KEY_PREFIX", "bot-state:")
         self.BLOB_CONNECTION_STRING = read.text("BLOB_CONNECTION_STRING")
         self.BLOB_CONTAINER = read.text("BLOB_CONTAINER", "bot-state")
         self._check_storage()

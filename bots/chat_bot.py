@@ -1,4 +1,4 @@
-"""The bot: greets new members and runs the main dialog on each message."""
+"""The bot: welcomes new members and runs the main dialog on each message."""
 
 from __future__ import annotations
 
@@ -6,33 +6,33 @@ from botbuilder.core import ActivityHandler, ConversationState, TurnContext
 from botbuilder.dialogs import Dialog, DialogExtensions
 from botbuilder.schema import ChannelAccount
 
+from dialogs.group_chat import is_group_conversation
+
 from .state_saver import DIALOG_STATE_PROPERTY, TurnStateSaver
+from .welcome import welcome_activities
 
 NOT_TEXT_REPLY = "I can only read text for now. Please type your question."
 
 
-def welcome_text(*, offline: bool) -> str:
-    """The greeting for new members; it says so when no real model is configured."""
-    text = "Hi! Ask me anything: I answer with a language model and you can watch the answer being written."
-    if offline:
-        text += " (No model is configured yet, so a built-in offline stand-in answers for now.)"
-    return text
-
-
 class ChatBot(ActivityHandler):
-    """Runs `dialog` for every text message and saves conversation and user state after each turn."""
+    """Runs `dialog` for every text message and saves conversation and user state after each turn.
+
+    In group conversations, `GroupMentionMiddleware` has already dropped the messages that do not
+    @mention the bot, and removed the mention from the others.
+    """
 
     def __init__(
         self,
         conversation_state: ConversationState,
         state_saver: TurnStateSaver,
         dialog: Dialog,
-        welcome_text: str,
+        *,
+        offline: bool,
     ) -> None:
         self._state_saver = state_saver
         self._dialog = dialog
         self._dialog_state = conversation_state.create_property(DIALOG_STATE_PROPERTY)
-        self._welcome_text = welcome_text
+        self._offline = offline
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await super().on_turn(turn_context)
@@ -47,6 +47,12 @@ class ChatBot(ActivityHandler):
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
     ) -> None:
-        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
-        if any(member.id != bot_id for member in members_added):
-            await turn_context.send_activity(self._welcome_text)
+        """Welcome people who join a personal chat; in a group, welcome once, when the bot joins."""
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if is_group_conversation(activity):
+            welcome = any(member.id == bot_id for member in members_added)
+        else:
+            welcome = any(member.id != bot_id for member in members_added)
+        if welcome:
+            await turn_context.send_activities(welcome_activities(activity, offline=self._offline))

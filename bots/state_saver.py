@@ -6,6 +6,7 @@ from botbuilder.core import BotState, ConversationState, TurnContext, UserState
 from botbuilder.schema import ActivityTypes
 
 from dialogs.chat_history import merge_added
+from dialogs.user_profile import PROFILE_PROPERTY, merge_profile
 from storage import save_with_retry
 
 DIALOG_STATE_PROPERTY = "DialogState"
@@ -16,7 +17,8 @@ class TurnStateSaver:
 
     A conflict means another turn (another instance, or one that raced this one) saved first.
     Its state is kept, and this turn's changes are applied on top: history entries are added
-    again, and a user's turn keeps its dialog state and profile changes.
+    again (or, if this turn reset the history, the fresh history is cleared as well), a user's turn
+    keeps its dialog state, and a profile saved by this turn's settings dialog replaces the fresh one.
     """
 
     def __init__(
@@ -37,8 +39,19 @@ class TurnStateSaver:
 
         await save_with_retry(self._conversation_state, context, merge_conversation)
 
-        profile = {key: value for key, value in _cached(self._user_state, context).items() if key != "e_tag"}
-        await save_with_retry(self._user_state, context, lambda fresh: fresh.update(profile))
+        # The profile merges by what this turn recorded; any other user-state property this turn holds
+        # is applied as it is.
+        user_changes = {
+            key: value
+            for key, value in _cached(self._user_state, context).items()
+            if key not in ("e_tag", PROFILE_PROPERTY)
+        }
+
+        def merge_user(fresh: dict[str, object]) -> None:
+            fresh.update(user_changes)
+            merge_profile(context, fresh)
+
+        await save_with_retry(self._user_state, context, merge_user)
 
 
 def _cached(state: BotState, context: TurnContext) -> dict[str, object]:

@@ -9,6 +9,7 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
 from .chat_answerer import ChatAnswerer
+from .group_chat import attributed
 
 AnswerWork = Callable[[TurnContext], Awaitable[None]]
 
@@ -27,7 +28,11 @@ class InlineAnswers:
 
 
 class ChatDialog(Dialog):
-    """One turn of chat: hands the question to the answerer and ends."""
+    """One turn of chat: hands the question to the answerer and ends.
+
+    In a group conversation the question carries the sender's name ("Ana: ..."), so that the
+    history says who asked what.
+    """
 
     def __init__(self, answerer: ChatAnswerer, runner: AnswerRunner | None = None) -> None:
         super().__init__(ChatDialog.__name__)
@@ -35,7 +40,8 @@ class ChatDialog(Dialog):
         self._runner = runner or InlineAnswers()
 
     async def begin_dialog(self, dialog_context: DialogContext, options: object = None) -> DialogTurnResult:
-        question = (dialog_context.context.activity.text or "").strip()
+        activity = dialog_context.context.activity
+        question = attributed(activity, (activity.text or "").strip())
 
         async def answer(context: TurnContext) -> None:
             await self._answerer.answer(context, question)

@@ -22,6 +22,7 @@ class StorageSettings:
     kind: StorageKind = "sqlite"  # STORAGE
     sqlite_path: str = "data/bot-state.sqlite3"  # SQLITE_PATH, relative to the working directory
     redis_url: str = "redis://127.0.0.1:6379/0"  # REDIS_URL
+    redis_key_prefix: str = "bot-state:"  # REDIS_KEY_PREFIX
     blob_connection_string: str = ""  # BLOB_CONNECTION_STRING
     blob_container: str = "bot-state"  # BLOB_CONTAINER
 
@@ -39,7 +40,7 @@ def create_storage(settings: StorageSettings) -> ClosableStorage:
             raise ValueError(
                 f"REDIS_URL must be a redis://, rediss:// or unix:// URL, got {settings.redis_url!r}"
             )
-        return RedisStorage(settings.redis_url)
+        return RedisStorage(settings.redis_url, key_prefix=settings.redis_key_prefix)
     if settings.kind == "blob":
         if not settings.blob_connection_string:
             raise ValueError("BLOB_CONNECTION_STRING is required when STORAGE is blob")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pathlib
+from pathlib import Path
 
 from streaming.answer_stream import STOP_NOTES, StopReason
 from tests.conftest import StartBot
@@ -38,7 +38,7 @@ async def test_shutdown_finishes_open_answers_and_refuses_new_turns(
 
 
 async def test_sigterm_finishes_the_open_answer_saves_it_and_exits(
-    model_server: ModelServer, connector: RecordingConnector, tmp_path: pathlib.Path
+    model_server: ModelServer, connector: RecordingConnector, tmp_path: Path
 ) -> None:
     slow(model_server)
     env = {"OPENAI_BASE_URL": f"{model_server.url}/v1", "SQLITE_PATH": str(tmp_path / "state.sqlite3")}

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from botbuilder.core import ConversationState, MemoryStorage
+from botbuilder.core import ConversationState
 from botbuilder.testing import DialogTestClient
 
 from config import DefaultConfig
-from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog
 from llm import ChatModel, create_chat_model
 from llm.offline_model import OfflineChatModel, offline_answer
-from streaming import StreamingSettings
+from tests.dialogs.harness import make_dialog_bot
 from tests.support.model_server import ModelServer
-
-FAST = StreamingSettings(teams_interval=1.0, webchat_interval=0.05, typing_interval=0.05)
 
 
 def make_client(
     model: ChatModel, *, channel: str = "test", budget: int = 10_000
 ) -> tuple[DialogTestClient, ConversationState]:
-    state = ConversationState(MemoryStorage())
-    answerer = ChatAnswerer(model, state, ChatSettings("You are a test.", budget), FAST)
-    dialog = MainDialog(ChatDialog(answerer))
-    return DialogTestClient(channel, dialog, conversation_state=state), state
+    bot = make_dialog_bot(model, channel=channel, budget=budget)
+    return bot.client, bot.conversation_state
 
 
 async def test_answers_with_typing_then_one_message() -> None:

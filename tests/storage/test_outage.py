@@ -1,7 +1,12 @@
-"""Storage outages: a clear error instead of a driver's, a clear reply to the user, and recovery."""
+"""Storage outages: a clear error instead of a driver's, a clear reply to the user, and recovery.
+
+The last tests go through the whole bot over HTTP: the user's message during the outage gets the
+clear reply (and no 5xx), and the next message once storage is back is answered.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -13,8 +18,13 @@ from botbuilder.core.adapters import TestAdapter
 
 from host.turn_errors import STORAGE_UNAVAILABLE_REPLY, on_turn_error
 from storage import ClosableStorage, RedisStorage, SqliteStorage, StorageUnavailableError
+from tests.conftest import StartBot
 from tests.storage.backends import user_message
 from tests.storage.services import free_port, redis_server
+from tests.support.activities import user_message as user_message_json
+from tests.support.bot import BotClient
+from tests.support.connector import RecordingConnector
+from tests.support.model_server import ModelServer
 
 SQLITE_FAILED = r"SQLite storage at \S+bot-state\.sqlite3 failed"
 REDIS_UNAVAILABLE = r"Redis storage at 127\.0\.0\.1:\d+ is unavailable"
@@ -121,3 +131,72 @@ async def test_the_user_is_told_of_an_outage_and_the_bot_answers_once_storage_is
         assert await counting_bot_turn(storage) == "turn 2"
     finally:
         await storage.close()
+
+
+OUTAGE_STATE_KEY = "emulator/conversations/conv-outage"
+
+
+async def _ask(bot: BotClient, connector: RecordingConnector, text: str, answers_so_far: int) -> str:
+    """Send `text` in one Emulator conversation; return what the user sees in reply."""
+    message = user_message_json(
+        text, connector.url, channel_id="emulator", conversation_type=None, conversation_id="conv-outage"
+    )
+    status, _ = await bot.post_activity(message)
+    assert status == 201  # Never a 5xx: Teams would send the message again.
+    return (await connector.wait_for_answers(answers_so_far + 1))[-1]
+
+
+async def test_through_the_bot_redis_down_gets_a_clear_reply_and_the_bot_answers_once_it_is_back(
+    redis_outage: RedisOutage,
+    start_bot: StartBot,
+    model_env: dict[str, str],
+    model_server: ModelServer,
+    connector: RecordingConnector,
+) -> None:
+    model_server.token_delay = 0.0
+    env = {**model_env, "STORAGE": "redis", "REDIS_URL": redis_outage.url, "REDIS_KEY_PREFIX": "bot:"}
+    bot = await start_bot(env)
+    assert await _ask(bot, connector, "before", 0) == model_server.answer
+    # The answer's turn saves its state after the answer is sent: let it, before the outage.
+    storage = RedisStorage(redis_outage.url, key_prefix="bot:")
+    try:
+        for _ in range(100):
+            stored = await storage.read([OUTAGE_STATE_KEY])
+            if len(stored.get(OUTAGE_STATE_KEY, {}).get("history", [])) == 2:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await storage.close()
+
+    redis_outage.stop()
+    assert await _ask(bot, connector, "during", 1) == STORAGE_UNAVAILABLE_REPLY
+    assert len(model_server.requests) == 1  # No answer without the conversation's state.
+
+    redis_outage.start()  # An empty Redis: this one keeps nothing on disk.
+    assert await _ask(bot, connector, "after", 2) == model_server.answer
+    assert await _ask(bot, connector, "and again", 3) == model_server.answer
+    assert [message["content"] for message in model_server.requests[-1].body["messages"][1:]] == [
+        "after",
+        model_server.answer,
+        "and again",
+    ]
+
+
+async def test_through_the_bot_an_unusable_sqlite_file_gets_a_clear_reply_until_it_is_usable(
+    start_bot: StartBot,
+    model_env: dict[str, str],
+    model_server: ModelServer,
+    connector: RecordingConnector,
+    tmp_path: Path,
+) -> None:
+    model_server.token_delay = 0.0
+    folder = tmp_path / "data"
+    folder.write_text("a file where the database's folder should be")
+    bot = await start_bot(
+        {**model_env, "STORAGE": "sqlite", "SQLITE_PATH": str(folder / "bot-state.sqlite3")}
+    )
+    assert await _ask(bot, connector, "during", 0) == STORAGE_UNAVAILABLE_REPLY
+    assert model_server.requests == []
+
+    folder.unlink()
+    assert await _ask(bot, connector, "after", 1) == model_server.answer

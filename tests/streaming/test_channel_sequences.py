@@ -122,7 +122,7 @@ async def test_teams_group_chat_gets_one_message(
     start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
 ) -> None:
     bot = await start_bot(model_env)
-    activity = user_message("Hi", connector.url, conversation_type="groupChat")
+    activity = user_message("Hi", connector.url, conversation_type="groupChat", mention_bot=True)
     await bot.post_activity(activity)
     await connector.wait_for_answers()
     assert_one_message(connector.received, model_server.answer)
@@ -132,7 +132,7 @@ async def test_teams_channel_gets_one_message(
     start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
 ) -> None:
     bot = await start_bot(model_env)
-    await bot.post_activity(user_message("Hi", connector.url, conversation_type="channel"))
+    await bot.post_activity(user_message("Hi", connector.url, conversation_type="channel", mention_bot=True))
     await connector.wait_for_answers()
     assert_one_message(connector.received, model_server.answer)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+BOT = {"id": "bot-1", "name": "Streaming Bot"}
+
 
 def user_message(
     text: str,
@@ -14,8 +16,14 @@ def user_message(
     conversation_type: str | None = "personal",
     conversation_id: str | None = None,
     delivery_mode: str | None = None,
+    mention_bot: bool = False,
+    sender: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A user's message activity in the JSON shape the Bot Connector posts."""
+    """A user's message activity in the JSON shape the Bot Connector posts.
+
+    `mention_bot` @mentions the bot as Teams does: "<at>Streaming Bot</at>" before the text, and a
+    mention entity. `sender` replaces the default sender, "Test User" (id user-1).
+    """
     conversation: dict[str, Any] = {"id": conversation_id or f"conv-{uuid.uuid4().hex[:8]}"}
     if conversation_type:
         conversation["conversationType"] = conversation_type
@@ -25,12 +33,16 @@ def user_message(
         "timestamp": "2026-11-21T10:00:00.000Z",
         "channelId": channel_id,
         "serviceUrl": service_url,
-        "from": {"id": "user-1", "name": "Test User"},
-        "recipient": {"id": "bot-1", "name": "Streaming Bot"},
+        "from": sender or {"id": "user-1", "name": "Test User"},
+        "recipient": BOT,
         "conversation": conversation,
         "text": text,
         "textFormat": "plain",
     }
+    if mention_bot:
+        mention = f"<at>{BOT['name']}</at>"
+        activity["text"] = f"{mention} {text}"
+        activity["entities"] = [{"type": "mention", "text": mention, "mentioned": dict(BOT)}]
     if delivery_mode:
         activity["deliveryMode"] = delivery_mode
     return activity

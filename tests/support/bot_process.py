@@ -1,4 +1,4 @@
-"""The bot as an operator runs it: `python app.py` in a process of its own, on a free loopback port."""
+"""The bot as a separate `python app.py` process on a free loopback port, as an operator runs it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -35,18 +35,25 @@ async def _wait_until_healthy(url: str, process: asyncio.subprocess.Process) -> 
 
 
 class BotProcess:
-    """`python app.py` as a separate process, as an operator runs it."""
+    """`python app.py` with only `env` (plus PATH, HOST and PORT); what it logs is kept in `log`."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = {"PATH": os.environ.get("PATH", ""), "HOST": "127.0.0.1", "PORT": str(self.port), **env}
         self.process: asyncio.subprocess.Process | None = None
+        self._log: list[bytes] = []
+        self._reader: asyncio.Task[None] | None = None
+
+    @property
+    def log(self) -> str:
+        return b"".join(self._log).decode()
 
     async def __aenter__(self) -> Self:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "app.py", cwd=ROOT, env=self._env, stderr=asyncio.subprocess.PIPE
         )
+        self._reader = asyncio.create_task(self._read_log())  # so that a full pipe never blocks the bot
         await _wait_until_healthy(self.url, self.process)
         return self
 
@@ -54,17 +61,26 @@ class BotProcess:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
             await self.process.wait()
+        if self._reader is not None:
+            await self._reader
 
-    async def post(self, activity: dict[str, Any]) -> None:
+    async def _read_log(self) -> None:
+        assert self.process is not None and self.process.stderr is not None
+        while chunk := await self.process.stderr.read(65536):
+            self._log.append(chunk)
+
+    async def post(self, activity: dict[str, Any]) -> int:
+        """POST `activity` to /api/messages; return the status."""
         async with (
             aiohttp.ClientSession() as session,
-            session.post(f"{self.url}/api/messages", json=activity),
+            session.post(f"{self.url}/api/messages", json=activity) as response,
         ):
-            pass
+            return response.status
 
     async def terminate(self) -> tuple[int, str]:
         """SIGTERM, then the exit code and what the bot logged."""
-        assert self.process is not None
+        assert self.process is not None and self._reader is not None
         self.process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(self.process.communicate(), timeout=20)
-        return self.process.returncode or 0, stderr.decode()
+        await asyncio.wait_for(self.process.wait(), timeout=20)
+        await self._reader
+        return self.process.returncode or 0, self.log

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ class ModelServer:
     Faults: `fail_with_status` answers every request with that status; `fail_first` answers the
     first requests with the listed statuses (and `retry_after`); `disconnect_after` drops the
     connection after that many tokens; `hang_after` goes silent after that many tokens.
+    `answer_with`, if set, makes the tokens of each answer from the request's messages instead.
     """
 
     tokens: list[str]
@@ -45,6 +47,7 @@ class ModelServer:
     """Raw SSE lines sent before the first token: keep-alive comments, chunks without choices."""
     error_after: int | None = None
     """Send an in-stream error event (as OpenAI does) after that many tokens."""
+    answer_with: Callable[[list[dict[str, Any]]], list[str]] | None = None
     requests: list[ModelRequest] = field(default_factory=list)
     url: str = ""
     disconnected: asyncio.Event = field(default_factory=asyncio.Event)
@@ -76,7 +79,8 @@ class ModelServer:
             for line in self.preamble:
                 await response.write(line)
             await self._send(response, {"role": "assistant", "content": ""}, None)
-            for index, token in enumerate(self.tokens):
+            tokens = self.answer_with(body["messages"]) if self.answer_with else self.tokens
+            for index, token in enumerate(tokens):
                 if index == self.disconnect_after:
                     request.transport.close()
                     return response
