@@ -88,7 +88,7 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
         welcome_text(offline=config.MODEL_PROVIDER == "offline"),
     )
 
-    endpoint = MessagesEndpoint(adapter, bot)
+    endpoint = MessagesEndpoint(adapter, bot, max_request_bytes=config.MAX_REQUEST_BYTES)
     app = web.Application()
     app.router.add_post("/api/messages", endpoint.handle)
     app.router.add_get("/healthz", healthz)
