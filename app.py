@@ -5,6 +5,9 @@ A message's way through the bot:
     ->  CloudAdapter.process_activity (authentication, middleware, TurnContext)
     ->  bots.ChatBot (state, welcome)  ->  dialogs.MainDialog  ->  dialogs.ChatDialog
     ->  llm model (streams the answer)  ->  streaming.AnswerStream  ->  the channel
+
+Run it with `python app.py` (development), or in production under gunicorn with aiohttp's worker:
+    gunicorn app:init_app --worker-class aiohttp.GunicornWebWorker --bind 0.0.0.0:3978
 """
 
 from __future__ import annotations
@@ -23,17 +26,13 @@ from bots import ChatBot, TurnStateSaver
 from bots.chat_bot import welcome_text
 from config import ConfigError, DefaultConfig
 from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog
-from host import MessagesEndpoint, on_turn_error
+from host import MessagesEndpoint, json_errors, on_turn_error
+from host.health import Readiness, healthz
 from llm import ChatModel, create_chat_model
 from storage import StorageSettings, create_storage
 from streaming import ConversationAnswers, ConversationOrderMiddleware, StreamingSettings
 
 logger = logging.getLogger("bot")
-
-
-async def healthz(_request: web.Request) -> web.Response:
-    """Liveness: the process is up and serving HTTP."""
-    return web.json_response({"status": "ok"})
 
 
 def streaming_settings(config: DefaultConfig) -> StreamingSettings:
@@ -89,9 +88,11 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     )
 
     endpoint = MessagesEndpoint(adapter, bot, max_request_bytes=config.MAX_REQUEST_BYTES)
-    app = web.Application()
+    readiness = Readiness(storage, model, config.READY_TIMEOUT_SECONDS, lambda: endpoint.accepting)
+    app = web.Application(client_max_size=config.MAX_REQUEST_BYTES, middlewares=[json_errors])
     app.router.add_post("/api/messages", endpoint.handle)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readiness.handle)
 
     async def finish_answers(_app: web.Application) -> None:
         """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
@@ -108,15 +109,37 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     return app
 
 
+def _read_config() -> DefaultConfig:
+    """The configuration from the environment, with the start-up log lines an operator looks for."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = DefaultConfig()
+    if config.APP_ID:
+        logger.info("requests are authenticated: MicrosoftAppId %s (%s)", config.APP_ID, config.APP_TYPE)
+    else:
+        logger.info("MicrosoftAppId is not set: requests are not authenticated (local development only)")
+    return config
+
+
+async def init_app() -> web.Application:
+    """The application factory for gunicorn's aiohttp worker (`gunicorn app:init_app ...`).
+
+    A configuration error stops gunicorn: a worker that exits with gunicorn's WORKER_BOOT_ERROR (3)
+    makes the master halt with "Worker failed to boot" instead of starting workers again and again.
+    """
+    try:
+        config = _read_config()
+    except ConfigError as error:
+        logger.error("Configuration error: %s", error)
+        raise SystemExit(3) from None
+    return create_app(config)
+
+
 def main() -> None:
     """`python app.py`: read the configuration, then serve until stopped."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        config = DefaultConfig()
+        config = _read_config()
     except ConfigError as error:
         sys.exit(f"Configuration error: {error}")
-    if not config.APP_ID:
-        logger.info("MicrosoftAppId is not set: requests are not authenticated (local development only)")
     web.run_app(create_app(config), host=config.HOST, port=config.PORT)
     logger.info("stopped")
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import requests
 from aiohttp import web
-from botbuilder.core import Bot, CloudAdapterBase, serializer_helper
-from botbuilder.schema import Activity, DeliveryModes
+from botbuilder.core import Bot, CloudAdapterBase, InvokeResponse, serializer_helper
+from botbuilder.schema import Activity, ActivityTypes, DeliveryModes
 from botframework.connector import Channels
 from botframework.connector.auth import AuthenticateRequestResult
 from msrest.exceptions import DeserializationError
@@ -130,6 +130,8 @@ class MessagesEndpoint:
             return web.Response(status=201)
         if activity.delivery_mode == DeliveryModes.expect_replies:
             return web.json_response(_without_traces(invoke_response.body, activity.channel_id))
+        if activity.type == ActivityTypes.invoke:
+            return _invoke_answer(activity, invoke_response)
         return web.json_response(serializer_helper(invoke_response.body), status=int(invoke_response.status))
 
     async def _authenticate(self, activity: Activity, authorization: str | None) -> AuthenticateRequestResult:
@@ -144,6 +146,27 @@ class MessagesEndpoint:
             raise _KeysUnavailable(f"{type(error).__name__}: {error}") from error
         except Exception as error:
             raise _Unauthorized(f"{type(error).__name__}: {error}") from error
+
+
+def _invoke_answer(activity: Activity, invoke_response: InvokeResponse) -> web.Response:
+    """The HTTP answer to an invoke, which carries the bot's answer as its status and body.
+
+    The bot handles no invokes (no cards, task modules or message extensions). The SDK answers one
+    that no handler answered with 501, and an `adaptiveCard/action` without a value with a 400 whose
+    body (an `Exception`) cannot be serialized: both become a 400 with a short reason, not a 5xx.
+    """
+    status = int(invoke_response.status)
+    if status >= 500:
+        logger.info("refused an invoke the bot does not handle: %r", activity.name)
+        return _refuse(400, "The bot does not handle this invoke.")
+    try:
+        body = serializer_helper(invoke_response.body)
+    except Exception:
+        if status < 400:
+            raise
+        logger.info("refused an invalid invoke %r with %d", activity.name, status, exc_info=True)
+        return _refuse(status, "The invoke is not valid.")
+    return web.json_response(body, status=status)
 
 
 def _too_large(limit: int) -> web.Response:

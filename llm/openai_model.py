@@ -48,5 +48,24 @@ class OpenAIChatModel:
         except openai.APIError as error:
             raise ModelError("the model service reported an error") from error
 
+    async def check_ready(self, within: float) -> str:
+        """Whether the model service answers: one request for its model list, not retried.
+
+        Listing models costs no tokens. A server that has no model list (404) or asks to slow down
+        (429) is reachable; no connection, no answer in time, refused credentials (401/403) or a
+        server error (5xx) is not.
+        """
+        try:
+            await self._client.with_options(timeout=within, max_retries=0).models.list()
+        except (openai.NotFoundError, openai.RateLimitError) as error:
+            return f"the model service answered HTTP {error.status_code}"
+        except openai.APIStatusError as error:
+            raise ModelError(f"the model service answered HTTP {error.status_code}") from error
+        except openai.APITimeoutError as error:
+            raise ModelError("the model service did not answer in time") from error
+        except openai.APIConnectionError as error:
+            raise ModelError("the model service could not be reached") from error
+        return "the model service answered"
+
     async def close(self) -> None:
         await self._client.close()
