@@ -21,6 +21,19 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 
 
+_PUBLIC_CLOUD = AuthenticationConstants
+AUTH_ENDPOINT_DEFAULTS = {
+    "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": _PUBLIC_CLOUD.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL,
+    "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": _PUBLIC_CLOUD.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
+    "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": _PUBLIC_CLOUD.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
+    "TO_CHANNEL_FROM_BOT_LOGIN_URL": _PUBLIC_CLOUD.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX,
+    "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": _PUBLIC_CLOUD.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
+    "OAUTH_URL": _PUBLIC_CLOUD.OAUTH_URL,
+}
+"""The SDK's optional authentication endpoint settings (read under these names), with the public
+Azure cloud's values that apply to those left unset once any is set."""
+
+
 class ConfigError(ValueError):
     """A setting is missing or invalid; the message names the environment variable."""
 
@@ -169,21 +182,9 @@ class DefaultConfig:
         configuration, so the ones left unset get the public cloud's values here. They are for private
         clouds and for tests that serve their own OpenID metadata and keys.
         """
-        defaults = {
-            "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": (
-                AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
-            ),
-            "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
-            "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": (
-                AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
-            ),
-            "TO_CHANNEL_FROM_BOT_LOGIN_URL": AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX,
-            "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
-            "OAUTH_URL": AuthenticationConstants.OAUTH_URL,
-        }
-        values = {name: read.url(name) for name in defaults}
+        values = {name: read.url(name) for name in AUTH_ENDPOINT_DEFAULTS}
         parameterized = any(values.values())
-        for name, default in defaults.items():
+        for name, default in AUTH_ENDPOINT_DEFAULTS.items():
             # None, not "": the SDK picks its built-in public cloud authentication only when all are None.
             setattr(self, name, (values[name] or default) if parameterized else None)
         self.CALLER_ID = CallerIdConstants.public_azure_channel if parameterized else None
