@@ -5,6 +5,9 @@ A message's way through the bot:
     ->  CloudAdapter.process_activity (authentication, middleware, TurnContext)
     ->  bots.ChatBot (state, welcome)  ->  dialogs.MainDialog  ->  a command's dialog, or dialogs.ChatDialog
     ->  llm model (streams the answer)  ->  streaming.AnswerStream  ->  the channel
+
+Run it with `python app.py` (development), or in production under gunicorn with aiohttp's worker:
+    gunicorn app:init_app --worker-class aiohttp.GunicornWebWorker --bind 0.0.0.0:3978
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from connector import ConnectorHttp, FastConnectorAuthentication
 from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog, ResetDialog, SettingsDialog
 from dialogs.chat_history import HISTORY_PROPERTY
 from dialogs.user_profile import PROFILE_PROPERTY
-from host import MessagesEndpoint, on_turn_error
+from host import MessagesEndpoint, json_errors, on_turn_error
+from host.health import Readiness, healthz
 from llm import ChatModel, create_chat_model
 from llm.circuit_breaker import CircuitBreakerModel
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
@@ -33,11 +37,6 @@ logger = logging.getLogger("bot")
 
 ANSWERS = web.AppKey("answers", ConversationAnswers)
 """The app's answers in progress (tests wait on `app[ANSWERS].wait_idle()`)."""
-
-
-async def healthz(_request: web.Request) -> web.Response:
-    """Liveness: the process is up and serving HTTP."""
-    return web.json_response({"status": "ok"})
 
 
 def streaming_settings(config: DefaultConfig) -> StreamingSettings:
@@ -104,11 +103,13 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     )
     bot = ChatBot(conversation_state, state_saver, main_dialog, offline=config.MODEL_PROVIDER == "offline")
 
-    endpoint = MessagesEndpoint(adapter, bot)
-    app = web.Application()
+    endpoint = MessagesEndpoint(adapter, bot, max_request_bytes=config.MAX_REQUEST_BYTES)
+    readiness = Readiness(storage, model, config.READY_TIMEOUT_SECONDS, lambda: endpoint.accepting)
+    app = web.Application(client_max_size=config.MAX_REQUEST_BYTES, middlewares=[json_errors])
     app[ANSWERS] = answers
     app.router.add_post("/api/messages", endpoint.handle)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readiness.handle)
     app.router.add_get("/metrics", metrics.handle)
 
     async def finish_answers(_app: web.Application) -> None:
@@ -127,17 +128,40 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     return app
 
 
-def main() -> None:
-    """`python app.py`: read the configuration, then serve until stopped."""
-    try:
-        config = DefaultConfig()
-    except ConfigError as error:
-        sys.exit(f"Configuration error: {error}")
+def _read_config() -> DefaultConfig:
+    """The configuration from the environment; logging set up from it, and the start-up lines an
+    operator looks for."""
+    config = DefaultConfig()
     configure_logging(
         json_lines=config.LOG_FORMAT == "json", level=config.LOG_LEVEL, secrets=config.secrets()
     )
-    if not config.APP_ID:
+    if config.APP_ID:
+        logger.info("requests are authenticated: MicrosoftAppId %s (%s)", config.APP_ID, config.APP_TYPE)
+    else:
         logger.info("MicrosoftAppId is not set: requests are not authenticated (local development only)")
+    return config
+
+
+async def init_app() -> web.Application:
+    """The application factory for gunicorn's aiohttp worker (`gunicorn app:init_app ...`).
+
+    A configuration error stops gunicorn: a worker that exits with gunicorn's WORKER_BOOT_ERROR (3)
+    makes the master halt with "Worker failed to boot" instead of starting workers again and again.
+    """
+    try:
+        config = _read_config()
+    except ConfigError as error:
+        logger.error("Configuration error: %s", error)
+        raise SystemExit(3) from None
+    return create_app(config)
+
+
+def main() -> None:
+    """`python app.py`: read the configuration, then serve until stopped."""
+    try:
+        config = _read_config()
+    except ConfigError as error:
+        sys.exit(f"Configuration error: {error}")
     web.run_app(create_app(config), host=config.HOST, port=config.PORT)
     logger.info("stopped")
 

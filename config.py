@@ -11,11 +11,27 @@ import os
 from collections.abc import Mapping
 from typing import Literal
 
+from botbuilder.schema import CallerIdConstants
+from botframework.connector.auth import AuthenticationConstants
+
 ModelProvider = Literal["offline", "openai", "azure"]
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant in a chat app. Answer clearly and concisely; use Markdown where it helps."
 )
+
+
+_PUBLIC_CLOUD = AuthenticationConstants
+AUTH_ENDPOINT_DEFAULTS = {
+    "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": _PUBLIC_CLOUD.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL,
+    "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": _PUBLIC_CLOUD.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
+    "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": _PUBLIC_CLOUD.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
+    "TO_CHANNEL_FROM_BOT_LOGIN_URL": _PUBLIC_CLOUD.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX,
+    "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": _PUBLIC_CLOUD.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
+    "OAUTH_URL": _PUBLIC_CLOUD.OAUTH_URL,
+}
+"""The SDK's optional authentication endpoint settings (read under these names), with the public
+Azure cloud's values that apply to those left unset once any is set."""
 
 
 class ConfigError(ValueError):
@@ -79,6 +95,12 @@ class DefaultConfig:
         self.PORT = read.integer("PORT", 3978, minimum=1, maximum=65535)
         self.LOG_FORMAT = read.choice("LOG_FORMAT", "text", ("text", "json"))
         self.LOG_LEVEL = read.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
+        # Larger request bodies get 413 before they are read; Bot Connector activities are far smaller.
+        self.MAX_REQUEST_BYTES = read.integer(
+            "MAX_REQUEST_BYTES", 256 * 1024, minimum=1024, maximum=100 * 1024 * 1024
+        )
+        # How long /readyz waits for the storage and for the model before calling them not ready.
+        self.READY_TIMEOUT_SECONDS = read.number("READY_TIMEOUT_SECONDS", 3.0, minimum=0.1, maximum=60.0)
 
         # Bot identity, under the names the SDK's ConfigurationBotFrameworkAuthentication reads.
         self.APP_ID = read.text("MicrosoftAppId")
@@ -88,6 +110,7 @@ class DefaultConfig:
         )
         self.APP_TENANTID = read.text("MicrosoftAppTenantId")
         self._check_identity()
+        self._read_auth_endpoints(read)
 
         # Model: OpenAI (or any OpenAI-compatible server), Azure OpenAI, or the offline stand-in.
         self.OPENAI_API_KEY = read.text("OPENAI_API_KEY")
@@ -163,6 +186,21 @@ class DefaultConfig:
         for name in required:
             if not values[name]:
                 raise ConfigError(f"{name} is required when MicrosoftAppType is {self.APP_TYPE}")
+
+    def _read_auth_endpoints(self, read: _Env) -> None:
+        """Where the SDK fetches the keys that sign channel tokens, and the issuers it accepts.
+
+        Unset (the normal case), the SDK uses the public Azure cloud's endpoints. Setting any of these
+        switches the SDK to its "parameterized" authentication, which takes every endpoint from the
+        configuration, so the ones left unset get the public cloud's values here. They are for private
+        clouds and for tests that serve their own OpenID metadata and keys.
+        """
+        values = {name: read.url(name) for name in AUTH_ENDPOINT_DEFAULTS}
+        parameterized = any(values.values())
+        for name, default in AUTH_ENDPOINT_DEFAULTS.items():
+            # None, not "": the SDK picks its built-in public cloud authentication only when all are None.
+            setattr(self, name, (values[name] or default) if parameterized else None)
+        self.CALLER_ID = CallerIdConstants.public_azure_channel if parameterized else None
 
     def _check_storage(self) -> None:
         """The chosen storage has what it needs."""

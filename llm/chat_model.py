@@ -22,6 +22,10 @@ class ChatModel(Protocol):
 
     The stream is cancellable: closing the iterator (`aclose()`, leaving an `aclosing` block) or
     cancelling the task that iterates it closes the request to the model, so it stops generating.
+
+    A model may also define `async def check_ready(self, within: float) -> str`, which /readyz calls
+    (see host/health.py): a cheap check that its service answers, raising `ModelError` if not. A
+    wrapper around a model should pass it on; a model without it is reported as "not checked".
     """
 
     description: str

@@ -65,5 +65,12 @@ class CircuitBreakerModel:
                 )
             self._opened_at = self._clock()
 
+    async def check_ready(self, within: float) -> str:
+        """Not ready while the circuit is open; otherwise whatever the wrapped model says."""
+        if self.is_open:
+            raise ModelUnavailableError("the model failed repeatedly; the bot is giving it time to recover")
+        check = getattr(self._model, "check_ready", None)
+        return await check(within) if check else "not checked"
+
     async def close(self) -> None:
         await self._model.close()

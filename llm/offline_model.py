@@ -49,5 +49,9 @@ class OfflineChatModel:
             yield match.group()
             await asyncio.sleep(self._token_delay)
 
+    async def check_ready(self, within: float) -> str:
+        """Always ready: there is no service to reach."""
+        return "the offline model needs no service"
+
     async def close(self) -> None:
         """Nothing to release."""

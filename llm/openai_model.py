@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 
+import aiohttp
 import httpx2  # the `openai` package's HTTP client; its errors surface while the body streams
 import openai
 
@@ -52,21 +53,56 @@ class OpenAIChatModel:
                             return
                         if delta:
                             yield delta
-        except httpx2.TimeoutException as error:
-            raise ModelError("the model service stopped answering in time") from error
-        except httpx2.RequestError as error:
-            raise ModelError("the connection to the model service broke") from error
+        except (httpx2.RequestError, openai.APIConnectionError) as error:
+            raise ModelError(_connection_problem(error)) from error
         except openai.APIStatusError as error:
             raise ModelError(f"the model service answered HTTP {error.status_code}") from error
-        except openai.APITimeoutError as error:
-            raise ModelError("the model service did not answer in time") from error
-        except openai.APIConnectionError as error:
-            raise ModelError("the model service could not be reached") from error
         except openai.APIError as error:
             raise ModelError("the model service reported an error") from error
 
+    async def check_ready(self, within: float) -> str:
+        """Whether the model service answers: one request for its model list, not retried.
+
+        Listing models costs no tokens. A server that has no model list (404) or asks to slow down
+        (429) is reachable; no connection, no answer in time, refused credentials (401/403) or a
+        server error (5xx) is not.
+        """
+        try:
+            await self._client.with_options(timeout=within, max_retries=0).models.list()
+        except (openai.NotFoundError, openai.RateLimitError) as error:
+            return f"the model service answered HTTP {error.status_code}"
+        except openai.APIStatusError as error:
+            raise ModelError(f"the model service answered HTTP {error.status_code}") from error
+        except openai.APIConnectionError as error:
+            raise ModelError(_connection_problem(error)) from error
+        return "the model service answered"
+
     async def close(self) -> None:
         await self._client.close()
+
+
+def _connection_problem(error: BaseException) -> str:
+    """What went wrong with the connection, for the user, from the chain of underlying errors.
+
+    The aiohttp transport reports a refused connection and a dropped one as timeouts, so the
+    original aiohttp or OS error decides.
+    """
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, (aiohttp.ClientConnectorError, ConnectionRefusedError)):
+            return "the model service could not be reached"
+        if isinstance(
+            cause, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, ConnectionResetError)
+        ):
+            return "the connection to the model service broke"
+        if isinstance(cause, (TimeoutError, aiohttp.ServerTimeoutError)):
+            return "the model service did not answer in time"
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(error, (openai.APITimeoutError, httpx2.TimeoutException)):
+        return "the model service did not answer in time"
+    if isinstance(error, httpx2.RequestError):
+        return "the connection to the model service broke"
+    return "the model service could not be reached"
 
 
 def _delta(line: bytes) -> str | None:

@@ -24,13 +24,12 @@ def full_answer(question: str) -> str:
     return offline_answer(question)
 
 
-def mentioned_answers(question: str, mention: str) -> set[str]:
-    """The acceptable whole answers to ``question`` sent as ``"<mention> <question>"``.
+def group_answer(question: str, sender: str) -> str:
+    """The whole answer to ``question`` sent in a group chat as ``"<at>Bot</at> <question>"``.
 
-    Teams puts the ``<at>`` tag into the text the bot receives; a bot may pass it to the model
-    as it is or remove its own mention first. Either way the answer must be complete.
+    The bot removes its own mention and tells the model who asked ("Name: question").
     """
-    return {offline_answer(f"{mention} {question}"), offline_answer(question)}
+    return offline_answer(f"{sender}: {question}")
 
 
 def assert_only_grows(texts: Sequence[str]) -> None:

@@ -840,6 +840,11 @@ class Playground:
         """The current (sending) user's id."""
         return str(self.config()["config"]["currentUser"]["id"])
 
+    @property
+    def user_name(self) -> str:
+        """The current (sending) user's display name."""
+        return str(self.config()["config"]["currentUser"]["name"])
+
     # -- test API ----------------------------------------------------------------------------
 
     def post_message(

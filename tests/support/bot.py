@@ -19,9 +19,11 @@ class BotClient:
     session: aiohttp.ClientSession
     app: web.Application
 
-    async def post_activity(self, activity: dict[str, Any]) -> tuple[int, Any]:
+    async def post_activity(
+        self, activity: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         """POST `activity` to /api/messages; return the status and the JSON body (or None)."""
-        async with self.session.post(f"{self.url}/api/messages", json=activity) as response:
+        async with self.session.post(f"{self.url}/api/messages", json=activity, headers=headers) as response:
             body = await response.json() if response.content_type == "application/json" else None
             return response.status, body
 

@@ -28,6 +28,8 @@ class Received:
     received_at: float
     status: int = 0
     reply_id: str | None = None
+    authorization: str | None = None
+    """The request's Authorization header: how the bot proved who it is."""
 
     @property
     def stream_info(self) -> dict[str, Any] | None:
@@ -142,6 +144,7 @@ class RecordingConnector:
 
     async def _on_activity(self, request: web.Request) -> web.Response:
         item = Received(request.method, request.path, await request.json(), time.monotonic())
+        item.authorization = request.headers.get("Authorization")
         if self.response_delay:
             await asyncio.sleep(self.response_delay)
         status, body, headers = self._answer(item)

@@ -1,0 +1,199 @@
+"""How the bot is started for real: `python app.py`, and gunicorn through startup.sh (the container's and
+App Service's command), each as a separate process reached over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from streaming.answer_stream import STOP_NOTES, StopReason
+from tests.support.activities import user_message
+from tests.support.connector import RecordingConnector, is_stream_update
+from tests.support.loopback import serve
+
+ROOT = Path(__file__).resolve().parent.parent
+NO_APP_ID_LINE = "MicrosoftAppId is not set: requests are not authenticated (local development only)"
+
+
+@dataclass
+class Server:
+    url: str
+    process: asyncio.subprocess.Process
+    stderr: list[str]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@asynccontextmanager
+async def started(argv: list[str], env: dict[str, str]) -> AsyncIterator[Server]:
+    """Run `argv` with only `env` (plus PATH, HOST=127.0.0.1, a free PORT) until /healthz answers.
+
+    Its stderr is collected line by line; the process is killed if the test leaves it running.
+    """
+    port = _free_port()
+    full_env = {
+        # The venv's bin first: gunicorn is installed there.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        **env,
+    }
+    process = await asyncio.create_subprocess_exec(
+        *argv, cwd=ROOT, env=full_env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    lines: list[str] = []
+
+    async def read_stderr() -> None:
+        assert process.stderr is not None
+        async for line in process.stderr:
+            lines.append(line.decode(errors="replace"))
+
+    reader = asyncio.create_task(read_stderr())
+    server = Server(f"http://127.0.0.1:{port}", process, lines)
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(300):
+                assert process.returncode is None, f"exited during start-up:\n{''.join(lines)}"
+                try:
+                    async with session.get(f"{server.url}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise TimeoutError(f"did not start:\n{''.join(lines)}")
+        yield server
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await reader
+
+
+async def stop(server: Server, within: float = 30.0) -> int:
+    server.process.send_signal(signal.SIGTERM)
+    return await asyncio.wait_for(server.process.wait(), within)
+
+
+def startup_command() -> list[str]:
+    """The Dockerfile's CMD, which App Service's startup command also runs."""
+    cmd = re.search(r"^CMD\s+(\[.*\])\s*$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    assert cmd, "the Dockerfile has no exec-form CMD"
+    return json.loads(cmd.group(1))
+
+
+async def test_python_app_py_says_requests_are_not_authenticated_without_an_app_id() -> None:
+    env = {"STORAGE": "memory"}
+    async with started([sys.executable, "app.py"], env) as server:
+        assert await stop(server) == 0
+    assert NO_APP_ID_LINE in "".join(server.stderr)
+
+
+async def test_python_app_py_names_the_app_id_it_authenticates_for() -> None:
+    env = {
+        "STORAGE": "memory",
+        "MicrosoftAppId": "6a1f2c3d-4b5e-4f60-8a7b-9c0d1e2f3a4b",
+        "MicrosoftAppPassword": "x",
+    }
+    async with started([sys.executable, "app.py"], env) as server:
+        assert await stop(server) == 0
+    log = "".join(server.stderr)
+    assert (
+        "requests are authenticated: MicrosoftAppId 6a1f2c3d-4b5e-4f60-8a7b-9c0d1e2f3a4b (multitenant)" in log
+    )
+    assert NO_APP_ID_LINE not in log
+
+
+def test_the_container_runs_startup_sh_which_runs_gunicorn_with_aiohttps_worker() -> None:
+    assert startup_command() == ["sh", "startup.sh"]
+    script = (ROOT / "startup.sh").read_text()
+    [command] = [line for line in script.replace("\\\n", " ").splitlines() if line.startswith("exec ")]
+    argv = shlex.split(command)
+    assert argv[:3] == ["exec", "gunicorn", "app:init_app"]
+    assert argv[argv.index("--worker-class") + 1] == "aiohttp.GunicornWebWorker"
+    assert argv[argv.index("--bind") + 1] == "${HOST:-0.0.0.0}:${PORT:-8000}"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.MULTILINE)
+    assert re.search(r"^USER bot$", dockerfile, re.MULTILINE)  # not root
+    assert "RUN pip install -r requirements.txt" in dockerfile
+    assert re.search(r"HOST=0\.0\.0\.0", dockerfile) and re.search(r"PORT=3978", dockerfile)
+    assert re.search(r"^gunicorn==\S+$", (ROOT / "requirements.txt").read_text(), re.MULTILINE)
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[RecordingConnector]:
+    recorder = RecordingConnector()
+    async with serve(recorder.app()) as url:
+        recorder.url = url
+        yield recorder
+    assert recorder.protocol_errors == []
+
+
+async def test_gunicorn_serves_answers_and_drains_on_sigterm(
+    connector: RecordingConnector, tmp_path: Path
+) -> None:
+    env = {
+        "STORAGE": "sqlite",
+        "SQLITE_PATH": str(tmp_path / "state.sqlite3"),
+        "OFFLINE_MODEL_TOKENS_PER_SECOND": "20",
+    }
+    async with started(startup_command(), env) as server, aiohttp.ClientSession() as session:
+        async with session.get(f"{server.url}/readyz") as response:
+            assert response.status == 200
+        async with session.post(
+            f"{server.url}/api/messages", json=user_message("hi", connector.url)
+        ) as response:
+            assert response.status == 201
+        [answer] = await connector.wait_for_answers()
+        assert "You wrote: “hi”" in answer
+
+        # A slow answer in progress when SIGTERM comes is finished with the shutdown note.
+        connector.received.clear()
+        async with session.post(
+            f"{server.url}/api/messages",
+            json=user_message("a long one", connector.url, conversation_id="slow"),
+        ) as response:
+            assert response.status == 201
+        await connector.wait_until(lambda: any(is_stream_update(item) for item in connector.received))
+        assert await stop(server) == 0
+    [bubble] = connector.bubbles()
+    assert bubble.endswith(STOP_NOTES[StopReason.SHUTDOWN])
+    log = "".join(server.stderr)
+    assert "Booting worker" in log and NO_APP_ID_LINE in log
+    assert "Traceback" not in log
+
+
+async def test_gunicorn_stops_at_once_on_a_configuration_error() -> None:
+    process = await asyncio.create_subprocess_exec(
+        *startup_command(),
+        cwd=ROOT,
+        env={
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "HOST": "127.0.0.1",
+            "PORT": str(_free_port()),
+            "MODEL_TEMPERATURE": "hot",
+        },
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    log = stderr.decode()
+    assert process.returncode == 3, log  # gunicorn's "Worker failed to boot", not endless restarts
+    assert "Configuration error: MODEL_TEMPERATURE must be a number, got 'hot'" in log
