@@ -29,7 +29,9 @@ from host import MessagesEndpoint, json_errors, on_turn_error
 from host.health import Readiness, healthz
 from llm import ChatModel, create_chat_model
 from llm.circuit_breaker import CircuitBreakerModel
+from llm.moderation import OpenAIModeration
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
+from safety import ModerationMiddleware, Moderator, UserLimitsMiddleware
 from storage import StorageSettings, create_storage
 from streaming import ConversationAnswers, ConversationOrderMiddleware, StreamingSettings
 
@@ -86,6 +88,19 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     # Before the turn order: a group message that does not @mention the bot must not interrupt
     # the answer in progress.
     adapter.use(GroupMentionMiddleware())
+    # Limits and moderation refuse a message before it interrupts the answer in progress.
+    adapter.use(
+        UserLimitsMiddleware(
+            answers,
+            max_chars=config.MAX_MESSAGE_CHARS,
+            per_minute=config.USER_MESSAGES_PER_MINUTE,
+            burst=config.USER_MESSAGE_BURST,
+        )
+    )
+    moderation_service = OpenAIModeration(config) if config.MODERATION == "openai" else None
+    moderator = Moderator(config.BLOCKED_TERMS, moderation_service.flagged if moderation_service else None)
+    if moderator.active:
+        adapter.use(ModerationMiddleware(moderator))
     adapter.use(ConversationOrderMiddleware(answers))
 
     answerer = ChatAnswerer(
@@ -120,6 +135,8 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     async def close_connections(_app: web.Application) -> None:
         await model.close()
         await storage.close()
+        if moderation_service is not None:
+            await moderation_service.close()
         await connector_http.close()
 
     app.on_shutdown.append(finish_answers)

@@ -144,6 +144,19 @@ class DefaultConfig:
         self.BLOB_CONTAINER = read.text("BLOB_CONTAINER", "bot-state")
         self._check_storage()
 
+        # Per-user limits and moderation (see safety/).
+        self.MAX_MESSAGE_CHARS = read.integer("MAX_MESSAGE_CHARS", 4000, minimum=1, maximum=1_000_000)
+        self.USER_MESSAGES_PER_MINUTE = read.number(
+            "USER_MESSAGES_PER_MINUTE", 30.0, minimum=0.1, maximum=10_000.0
+        )
+        self.USER_MESSAGE_BURST = read.integer("USER_MESSAGE_BURST", 10, minimum=1, maximum=10_000)
+        self.BLOCKED_TERMS = [term.strip() for term in read.text("BLOCKED_TERMS").split(",") if term.strip()]
+        self.MODERATION = read.choice("MODERATION", "off", ("off", "openai"))
+        if self.MODERATION == "openai" and self.MODEL_PROVIDER != "openai":
+            raise ConfigError(
+                "MODERATION=openai needs the OpenAI provider (OPENAI_API_KEY or OPENAI_BASE_URL)"
+            )
+
         # Conversation.
         self.SYSTEM_PROMPT = read.text("SYSTEM_PROMPT", DEFAULT_SYSTEM_PROMPT) or DEFAULT_SYSTEM_PROMPT
         self.HISTORY_CHAR_BUDGET = read.integer("HISTORY_CHAR_BUDGET", 12_000, minimum=100, maximum=2_000_000)

@@ -88,6 +88,15 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     ),
     "openAIModel": _param("string", "OPENAI_MODEL.", "gpt-4o-mini"),
     "systemPrompt": _param("string", "SYSTEM_PROMPT; empty for the bot's default.", ""),
+    "blockedTerms": _param(
+        "string", "BLOCKED_TERMS: comma-separated terms refused and withheld; empty for none.", ""
+    ),
+    "moderation": _param(
+        "string",
+        "MODERATION: openai also asks the provider's moderation endpoint (OpenAI only).",
+        "off",
+        ["off", "openai"],
+    ),
     "storage": _param(
         "string",
         "STORAGE for conversation state: blob (a storage account this template creates; safe for several "
@@ -139,6 +148,8 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("OPENAI_BASE_URL", "[parameters('openAIBaseUrl')]"),
     ("OPENAI_MODEL", "[parameters('openAIModel')]"),
     ("SYSTEM_PROMPT", "[parameters('systemPrompt')]"),
+    ("BLOCKED_TERMS", "[parameters('blockedTerms')]"),
+    ("MODERATION", "[parameters('moderation')]"),
     ("STORAGE", "[parameters('storage')]"),
     ("BLOB_CONNECTION_STRING", _BLOB_CONNECTION_STRING),
     ("BLOB_CONTAINER", "bot-state"),
@@ -164,6 +175,9 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("SHUTDOWN_GRACE_SECONDS", "10"),
     ("MAX_REQUEST_BYTES", "262144"),
     ("READY_TIMEOUT_SECONDS", "3"),
+    ("MAX_MESSAGE_CHARS", "4000"),
+    ("USER_MESSAGES_PER_MINUTE", "30"),
+    ("USER_MESSAGE_BURST", "10"),
     ("LOG_FORMAT", "text"),
     ("LOG_LEVEL", "info"),
 ]

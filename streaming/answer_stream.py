@@ -38,6 +38,9 @@ INTERRUPTED_NOTE = "_(The answer was interrupted.)_"
 
 ANSWER_SLOT_KEY = "streaming.answer_slot"
 """turn_state key of the `AnswerSlot` that may interrupt the answers of this turn."""
+ANSWER_FILTER_KEY = "streaming.answer_filter"
+"""turn_state key of the `AnswerFilter` that checks this turn's answers (see safety.moderation)."""
+WITHHELD_NOTE = "_(The rest of this answer was withheld by the content filter.)_"
 
 
 class StopReason(StrEnum):
@@ -47,6 +50,7 @@ class StopReason(StrEnum):
     NEW_MESSAGE = "new_message"
     SHUTDOWN = "shutdown"
     MODEL_SILENT = "model_silent"
+    CONTENT_FILTERED = "content_filtered"
 
 
 class AnswerOutcome(StrEnum):
@@ -62,12 +66,14 @@ STOP_NOTES: dict[StopReason, str] = {
     StopReason.NEW_MESSAGE: "_(Interrupted by your new message.)_",
     StopReason.SHUTDOWN: "_(The bot is restarting, so the answer stops here. Please ask again shortly.)_",
     StopReason.MODEL_SILENT: "_(The model stopped responding, so the answer ends here. Please try again.)_",
+    StopReason.CONTENT_FILTERED: WITHHELD_NOTE,
 }
 STOP_OUTCOMES: dict[StopReason, AnswerOutcome] = {
     StopReason.STOPPED_BY_USER: AnswerOutcome.STOPPED,
     StopReason.NEW_MESSAGE: AnswerOutcome.INTERRUPTED,
     StopReason.SHUTDOWN: AnswerOutcome.INTERRUPTED,
     StopReason.MODEL_SILENT: AnswerOutcome.FAILED,
+    StopReason.CONTENT_FILTERED: AnswerOutcome.FAILED,
 }
 
 
@@ -95,6 +101,18 @@ class AnswerObserver(Protocol):
     def answer_started(self) -> None: ...
 
     def answer_ended(self, report: AnswerReport) -> None: ...
+
+
+class AnswerFilter(Protocol):
+    """Content moderation of the answer on its way out."""
+
+    def first_blocked(self, text: str) -> int | None:
+        """Where blocked content starts in `text`, if anywhere (cheap: called before every update)."""
+        ...
+
+    async def answer_flagged(self, text: str) -> bool:
+        """Whether the finished answer must be withheld (may ask a service; called once)."""
+        ...
 
 
 class AnswerSlot(Protocol):
@@ -130,6 +148,7 @@ class AnswerStream:
     ) -> None:
         self._context = context
         self._observer = observer
+        self._filter: AnswerFilter | None = context.turn_state.get(ANSWER_FILTER_KEY)
         self._plan = plan
         self._settings = settings or StreamingSettings()
         self._loop = asyncio.get_running_loop()
@@ -266,6 +285,7 @@ class AnswerStream:
         if self._watchdog is not None:
             self._watchdog.cancel()
         await self._stop_worker()
+        await self._withhold_what_the_filter_blocks()
         if note is None and self._stop_reason is not None:
             note = STOP_NOTES.get(self._stop_reason)
         if self._stop_reason is StopReason.STOPPED_BY_USER:
@@ -370,6 +390,8 @@ class AnswerStream:
     def _next_update(self, keepalive: bool) -> tuple[StreamType, str, int] | None:
         """(stream type, text, end of that text in the answer) of the update to send, or None."""
         readable_end = self._piece_start + len(readable_prefix(self._text[self._piece_start :]))
+        if self._filter is not None:
+            readable_end = min(readable_end, self._allowed_end())
         if readable_end > self._shown_end:
             return "streaming", self._text[self._piece_start : readable_end], readable_end
         if self._shown_end == self._piece_start:
@@ -456,12 +478,18 @@ class AnswerStream:
         age = self._loop.time() - self._stream_opened_at
         if self._stream_id and age + self._pacer.current >= self._settings.max_stream_seconds:
             await self._finish_piece()
-        while utf16_length(self._text[self._piece_start :]) > self._settings.max_message_utf16:
+        while (
+            utf16_length(self._text[self._piece_start : self._showable_end()])
+            > self._settings.max_message_utf16
+        ):
             await self._finish_piece()
+
+    def _showable_end(self) -> int:
+        return self._allowed_end() if self._filter is not None else len(self._text)
 
     async def _finish_piece(self) -> None:
         """Deliver the current piece, as long as the size budget allows, and open the next one."""
-        piece = self._text[self._piece_start :]
+        piece = self._text[self._piece_start : self._showable_end()]
         seen = self._shown_end - self._piece_start
         end = self._piece_start + max(split_point(piece, seen, self._settings.max_message_utf16), 1)
         await self._deliver_piece(self._text[self._piece_start : end])
@@ -559,6 +587,32 @@ class AnswerStream:
                 return None
 
     # ---- helpers ---------------------------------------------------------------------------
+
+    def _allowed_end(self) -> int:
+        """How far the text may be shown; blocked content stops the answer (and the model)."""
+        assert self._filter is not None
+        blocked = self._filter.first_blocked(self._text)
+        if blocked is None:
+            return len(self._text)
+        if self._stop_reason is None:
+            logger.info("the content filter blocked part of the answer")
+            self.interrupt(StopReason.CONTENT_FILTERED)
+        # What was shown already cannot be taken back.
+        return max(len(self._text[:blocked].rstrip()), self._shown_end)
+
+    async def _withhold_what_the_filter_blocks(self) -> None:
+        """Cut the answer before content the filter blocks, or back to what was shown if the
+        whole answer is flagged; the final message then says so."""
+        if self._filter is None or self._stop_reason is StopReason.STOPPED_BY_USER:
+            return
+        allowed = self._allowed_end()
+        if allowed == len(self._text) and self._text and await self._filter.answer_flagged(self._text):
+            logger.info("the content filter flagged the answer")
+            allowed = self._shown_end
+            self._stop_reason = self._stop_reason or StopReason.CONTENT_FILTERED
+        if allowed < len(self._text):
+            self._stop_reason = self._stop_reason or StopReason.CONTENT_FILTERED
+            self._text = self._text[:allowed]
 
     def _user_stopped(self) -> None:
         """The user pressed Stop: stop the model, and send nothing more on this stream."""

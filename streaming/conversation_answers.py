@@ -43,6 +43,7 @@ class _Conversation:
         self.answer: AnswerStream | None = None
         self.pending_stop: StopReason | None = None
         self.turns_waiting = 0
+        self.user_id: str | None = None  # who asked the question being answered
 
     def attach(self, answer: AnswerStream) -> None:
         """Called by the answer's stream when it opens, so that it can be interrupted."""
@@ -55,6 +56,11 @@ class _Conversation:
             self.answer.interrupt(reason)
         else:
             self.pending_stop = reason  # The answer has not opened its stream yet.
+
+    @property
+    def answering(self) -> bool:
+        """An answer is on its way: scheduled, or streaming and not yet finishing."""
+        return self.task is not None and (self.answer is None or self.answer.final_text is None)
 
     @property
     def idle(self) -> bool:
@@ -83,6 +89,13 @@ class ConversationAnswers:
         """How many answers are in progress."""
         return len(self._running)
 
+    def answering_elsewhere(self, user_id: str, key: str) -> bool:
+        """Whether an answer to `user_id` is in progress in a conversation other than `key`."""
+        return any(
+            conversation.answering and conversation.user_id == user_id and other != key
+            for other, conversation in self._conversations.items()
+        )
+
     async def wait_idle(self) -> None:
         """Wait until no answer is in progress (each has delivered its final message and saved)."""
         await self._idle.wait()
@@ -99,6 +112,7 @@ class ConversationAnswers:
         key = conversation_key(context.activity)
         conversation = self._conversations.setdefault(key, _Conversation())
         conversation.pending_stop = None
+        conversation.user_id = context.activity.from_property.id if context.activity.from_property else None
         task = asyncio.create_task(self._continue(key, conversation, reference, work))
         conversation.task = task
         self._running.add(task)

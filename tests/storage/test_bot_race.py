@@ -53,7 +53,14 @@ async def test_two_bot_processes_racing_on_one_conversation_lose_no_turn(
     env, open_storage = shared_storage
     model_server.token_delay = 0.0
     model_server.answer_with = answer_to
-    env = {**env, "OPENAI_BASE_URL": f"{model_server.url}/v1", "HISTORY_CHAR_BUDGET": "1000000"}
+    env = {
+        **env,
+        "OPENAI_BASE_URL": f"{model_server.url}/v1",
+        "HISTORY_CHAR_BUDGET": "1000000",
+        # One user sends every message: the per-user rate limit must not refuse any.
+        "USER_MESSAGE_BURST": "1000",
+        "USER_MESSAGES_PER_MINUTE": "10000",
+    }
 
     def question(number: int) -> dict[str, Any]:
         # The Emulator's channel: the answer comes as one message, with no stream pacing.

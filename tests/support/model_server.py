@@ -14,6 +14,9 @@ from typing import Any
 
 from aiohttp import web
 
+FLAGGED_MARKER = "FLAG-ME"
+"""Text with this in it is flagged by the server's moderation endpoint."""
+
 
 @dataclass
 class ModelRequest:
@@ -49,6 +52,7 @@ class ModelServer:
     """Send an in-stream error event (as OpenAI does) after that many tokens."""
     answer_with: Callable[[list[dict[str, Any]]], list[str]] | None = None
     requests: list[ModelRequest] = field(default_factory=list)
+    moderated: list[str] = field(default_factory=list)
     url: str = ""
     disconnected: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when a client closes its connection before the answer is complete."""
@@ -62,7 +66,20 @@ class ModelServer:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat_completions)
         app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._chat_completions)
+        app.router.add_post("/v1/moderations", self._moderations)
         return app
+
+    async def _moderations(self, request: web.Request) -> web.Response:
+        """Flags any text that contains FLAGGED_MARKER, as OpenAI's /moderations answers."""
+        body = await request.json()
+        self.moderated.append(body["input"])
+        flagged = FLAGGED_MARKER in body["input"]
+        result = {
+            "flagged": flagged,
+            "categories": {"violence": flagged},
+            "category_scores": {"violence": 0.0},
+        }
+        return web.json_response({"id": "modr-local", "model": "omni-moderation-latest", "results": [result]})
 
     async def _chat_completions(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()

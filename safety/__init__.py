@@ -1,0 +1,6 @@
+"""Protections around the model: per-user limits and content moderation, as bot middleware."""
+
+from .limits import UserLimitsMiddleware
+from .moderation import ModerationMiddleware, Moderator
+
+__all__ = ["ModerationMiddleware", "Moderator", "UserLimitsMiddleware"]

@@ -1,0 +1,98 @@
+"""Per-user limits, each answered with a polite reply instead of a model call.
+
+The limits live in this process: behind a load balancer each instance applies them on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from botbuilder.core import Middleware, TurnContext
+from botbuilder.schema import ActivityTypes
+
+from streaming.conversation_answers import ConversationAnswers, conversation_key
+
+logger = logging.getLogger(__name__)
+
+TOO_LONG_REPLY = "Your message is {length:,} characters long; I can read up to {limit:,}. Please shorten it."
+TOO_FAST_REPLY = "You're sending messages faster than I can answer them. Please wait a few seconds."
+BUSY_REPLY = "I'm still answering your question in another chat. Please wait until that answer is finished."
+PRUNE_EVERY = 1000  # messages between clean-ups of the buckets of users who have gone quiet
+
+
+@dataclass
+class _Bucket:
+    """A token bucket: `tokens` messages may be sent now; it refills over time up to its capacity."""
+
+    tokens: float
+    updated: float
+
+
+class UserLimitsMiddleware(Middleware):
+    """Message length cap, a per-user rate limit (token bucket), and one answer at a time per user.
+
+    A user may interrupt their own answer with a new message in the same conversation (that is how
+    the bot works), but not start a second answer in another conversation while one is running.
+    """
+
+    def __init__(
+        self,
+        answers: ConversationAnswers,
+        *,
+        max_chars: int,
+        per_minute: float,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._answers = answers
+        self._max_chars = max_chars
+        self._refill_per_second = per_minute / 60.0
+        self._burst = burst
+        self._clock = clock
+        self._buckets: dict[str, _Bucket] = {}
+        self._seen = 0
+
+    async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
+        activity = context.activity
+        if activity.type != ActivityTypes.message or activity.from_property is None:
+            await logic()
+            return
+        user = activity.from_property.id or ""
+        length = len(activity.text or "")
+        if length > self._max_chars:
+            logger.info("refused a message over the length limit (%d characters)", length)
+            await context.send_activity(TOO_LONG_REPLY.format(length=length, limit=self._max_chars))
+            return
+        if not self._take(user):
+            logger.info("refused a message over the user's rate limit")
+            await context.send_activity(TOO_FAST_REPLY)
+            return
+        if self._answers.answering_elsewhere(user, conversation_key(activity)):
+            logger.info("refused a message while the user's answer runs in another conversation")
+            await context.send_activity(BUSY_REPLY)
+            return
+        await logic()
+
+    def _take(self, user: str) -> bool:
+        """Take one message from the user's bucket; False if it is empty."""
+        now = self._clock()
+        bucket = self._buckets.get(user) or _Bucket(float(self._burst), now)
+        bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._refill_per_second)
+        bucket.updated = now
+        allowed = bucket.tokens >= 1.0
+        if allowed:
+            bucket.tokens -= 1.0
+        self._buckets[user] = bucket
+        self._seen += 1
+        if self._seen % PRUNE_EVERY == 0:
+            self._prune(now)
+        return allowed
+
+    def _prune(self, now: float) -> None:
+        """Forget users whose buckets have refilled: they would start full anyway."""
+        full_after = self._burst / self._refill_per_second if self._refill_per_second else float("inf")
+        for user in [user for user, bucket in self._buckets.items() if now - bucket.updated >= full_after]:
+            del self._buckets[user]
