@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Callable
 
 from botbuilder.core import BotState, TurnContext
@@ -13,10 +15,11 @@ from .items import CREATE_ONLY
 logger = logging.getLogger(__name__)
 
 Reapply = Callable[[dict[str, object]], None]
+CONFLICT_BACKOFF = 0.005  # seconds, times the attempt number, at most, before merging again
 
 
 async def save_with_retry(
-    state: BotState, turn_context: TurnContext, reapply: Reapply, *, attempts: int = 5
+    state: BotState, turn_context: TurnContext, reapply: Reapply, *, attempts: int = 10
 ) -> None:
     """Save `state` like `BotState.save_changes`; if another turn saved first, merge and save again.
 
@@ -40,6 +43,9 @@ async def save_with_retry(
             if attempt == attempts:
                 raise
             logger.info("state save conflict (attempt %d of %d), merging: %s", attempt, attempts, conflict)
+        # A short random pause, growing with each conflict, so that two turns racing in lock-step
+        # do not keep colliding (livelock).
+        await asyncio.sleep(random.uniform(0, CONFLICT_BACKOFF * attempt))
         await state.load(turn_context, force=True)
         cached = state.get_cached_state(turn_context)
         etag = cached.state.get("e_tag") or CREATE_ONLY

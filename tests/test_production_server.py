@@ -17,12 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from streaming.answer_stream import STOP_NOTES, StopReason
 from tests.support.activities import user_message
 from tests.support.connector import RecordingConnector, is_stream_update
-from tests.support.loopback import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_APP_ID_LINE = "MicrosoftAppId is not set: requests are not authenticated (local development only)"
@@ -135,15 +133,6 @@ def test_the_container_runs_startup_sh_which_runs_gunicorn_with_aiohttps_worker(
     assert "RUN pip install -r requirements.txt" in dockerfile
     assert re.search(r"HOST=0\.0\.0\.0", dockerfile) and re.search(r"PORT=3978", dockerfile)
     assert re.search(r"^gunicorn==\S+$", (ROOT / "requirements.txt").read_text(), re.MULTILINE)
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[RecordingConnector]:
-    recorder = RecordingConnector()
-    async with serve(recorder.app()) as url:
-        recorder.url = url
-        yield recorder
-    assert recorder.protocol_errors == []
 
 
 async def test_gunicorn_serves_answers_and_drains_on_sigterm(
