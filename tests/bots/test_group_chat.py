@@ -6,8 +6,6 @@ not mention the bot get no reply, are not recorded and do not interrupt an answe
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from dialogs.group_chat import GROUP_SYSTEM_NOTE
@@ -44,7 +42,7 @@ async def test_answers_only_mentions_and_records_who_said_what(
     sent = len(connector.received)
     status, _ = await bot.post_activity(group_message("lunch at noon?", connector, conversation_type))
     assert status == 201
-    await asyncio.sleep(0.3)  # Time for any reply it would (wrongly) get.
+    await bot.answers_done()  # The turn ended with the request; an answer it started would end here.
     assert len(connector.received) == sent
     assert len(model_server.requests) == 1
 
