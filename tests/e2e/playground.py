@@ -280,7 +280,32 @@ _BOT_ENV_PREFIXES = (
 )
 
 
-class BotProcess:
+class _StartedInWith:
+    """`with` starts the service (stopping whatever started if that fails) and stops it at the end."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class BotProcess(_StartedInWith):
     """Run the bot (``python app.py`` in the repo) on a free loopback port.
 
     Why a subprocess and not an in-process app: the end-to-end tests exercise the real entry
@@ -360,23 +385,6 @@ class BotProcess:
         """Stop the bot's process group and remove its work directory."""
         self.process.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        """Start the bot; on a failed start, stop what was started and re-raise."""
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the bot."""
-        self.stop()
 
 
 @dataclass
@@ -645,7 +653,7 @@ class Turn:
         return [int(c["response"].get("statusCode") or 0) for c in self.calls]
 
 
-class Playground:
+class Playground(_StartedInWith):
     """Run the Microsoft 365 Agents Playground on a free loopback port, in a temporary cwd.
 
     Use as a context manager (or ``start``/``stop``). It needs ``npm ci`` to have been run in
@@ -776,23 +784,6 @@ class Playground:
         """Stop the Playground and delete its temporary cwd (logs and recordings)."""
         self.stop()
         shutil.rmtree(self.cwd, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        """Start the Playground; on a failed start, stop what was started and re-raise."""
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the Playground (its cwd stays for inspection; see ``cleanup``)."""
-        self.stop()
 
     # -- addresses and configuration ---------------------------------------------------------
 
