@@ -40,6 +40,7 @@ class OpenAIChatModel:
                 messages=list(messages),
                 temperature=self._temperature if temperature is None else temperature,
                 stream=True,
+                timeout=self._stream_timeout(),
             )
             # Leaving this block, also by cancellation, closes the HTTP response: the server
             # sees the connection close and stops generating.
@@ -59,6 +60,19 @@ class OpenAIChatModel:
             raise ModelError(f"the model service answered HTTP {error.status_code}") from error
         except openai.APIError as error:
             raise ModelError("the model service reported an error") from error
+
+    def _stream_timeout(self) -> httpx2.Timeout:
+        """The client's timeouts without the per-read one, for a streamed answer.
+
+        aiohttp re-arms a read timer for every chunk it receives, a cost per token; a silent stream
+        is ended instead by the answer's own idle watchdog (`MODEL_IDLE_TIMEOUT_SECONDS`).
+        """
+        configured = self._client.timeout
+        if isinstance(configured, httpx2.Timeout):
+            return httpx2.Timeout(
+                connect=configured.connect, read=None, write=configured.write, pool=configured.pool
+            )
+        return httpx2.Timeout(configured, read=None)
 
     async def check_ready(self, within: float) -> str:
         """Whether the model service answers: one request for its model list, not retried.

@@ -132,3 +132,18 @@ async def test_error_event_mid_stream_becomes_a_model_error(model_server: ModelS
             received.append(delta)
     assert received == model_server.tokens[:3]
     await model.close()
+
+
+async def test_a_streamed_answer_may_pause_longer_than_the_request_timeout(
+    model_env: dict[str, str], model_server: ModelServer
+) -> None:
+    # MODEL_TIMEOUT_SECONDS bounds connecting and non-streamed requests; silence inside a streamed
+    # answer is the answer's idle watchdog's business (MODEL_IDLE_TIMEOUT_SECONDS), not a read timeout.
+    model_server.token_delay = 1.3
+    model_server.tokens = ["slow ", "but ", "complete"]
+    model = create_chat_model(DefaultConfig({**model_env, "MODEL_TIMEOUT_SECONDS": "1"}))
+    try:
+        assert "".join(await collect(model.stream_chat(QUESTION))) == "slow but complete"
+    finally:
+        await model.close()
+    assert len(model_server.requests) == 1  # Not cut and retried.
