@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 import aiohttp
 import httpx2  # the `openai` package's HTTP client; its errors surface while the body streams
 import openai
+from openai._response import AsyncAPIResponse
 
 from .chat_model import ChatMessage, ModelError
 
@@ -46,7 +47,7 @@ class OpenAIChatModel:
             # sees the connection close and stops generating.
             async with request as response:
                 pending = b""
-                async for chunk in response.iter_bytes():
+                async for chunk in _body_chunks(response):
                     *lines, pending = (pending + chunk).split(b"\n")
                     for line in lines:
                         delta = _delta(line)
@@ -54,7 +55,7 @@ class OpenAIChatModel:
                             return
                         if delta:
                             yield delta
-        except (httpx2.RequestError, openai.APIConnectionError) as error:
+        except (httpx2.RequestError, openai.APIConnectionError, aiohttp.ClientError, TimeoutError) as error:
             raise ModelError(_connection_problem(error)) from error
         except openai.APIStatusError as error:
             raise ModelError(f"the model service answered HTTP {error.status_code}") from error
@@ -93,6 +94,23 @@ class OpenAIChatModel:
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _body_chunks(response: AsyncAPIResponse[object]) -> AsyncIterator[bytes]:
+    """The streamed body's bytes as they arrive; from aiohttp itself when it carries the response.
+
+    The client's aiohttp transport hands the body up through four layers of async generators
+    (transport, httpx2's raw and decoded iterators, the `openai` response), a cost per token that
+    under load is a large part of the bot's CPU. An encoded body (gzip…) still takes that path,
+    which decodes it.
+    """
+    stream = response.http_response.stream
+    stream = getattr(stream, "_stream", stream)  # httpx2's timing wrapper around the transport's
+    aiohttp_response = getattr(stream, "_aiohttp_response", None)
+    encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
+    if isinstance(aiohttp_response, aiohttp.ClientResponse) and not encoded:
+        return aiohttp_response.content.iter_any()
+    return response.iter_bytes()
 
 
 def _connection_problem(error: BaseException) -> str:

@@ -6,12 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
+import aiohttp
 import openai
 import pytest
 
 from config import DefaultConfig
 from llm import ModelError, create_chat_model
-from llm.openai_model import OpenAIChatModel
+from llm.openai_model import OpenAIChatModel, _body_chunks
 from tests.support.model_server import ModelServer
 
 QUESTION = [{"role": "user", "content": "Say something."}]
@@ -38,6 +39,17 @@ async def test_streams_the_answer_piece_by_piece(
     assert request.body["messages"] == QUESTION
     assert request.body["temperature"] == 0.2
     assert request.headers["Authorization"] == "Bearer not-needed"  # keyless local servers
+
+
+async def test_an_encoded_stream_is_decoded(model_env: dict[str, str], model_server: ModelServer) -> None:
+    model_server.compress = True
+    model_server.token_delay = 0.01
+    model = create_chat_model(DefaultConfig(model_env))
+    try:
+        assert "".join(await collect(model.stream_chat(QUESTION))) == model_server.answer
+    finally:
+        await model.close()
+    assert "gzip" in model_server.requests[0].headers["Accept-Encoding"]
 
 
 async def test_azure_openai_uses_the_deployment_route(model_server: ModelServer) -> None:
@@ -147,3 +159,23 @@ async def test_a_streamed_answer_may_pause_longer_than_the_request_timeout(
     finally:
         await model.close()
     assert len(model_server.requests) == 1  # Not cut and retried.
+
+
+async def test_the_body_is_read_straight_from_aiohttp(
+    model_env: dict[str, str], model_server: ModelServer
+) -> None:
+    # The fast path relies on how the pinned `openai` hands aiohttp's response up; if an upgrade
+    # changes that, answers still work (through `iter_bytes`) but cost more CPU: this notices.
+    client = openai.AsyncOpenAI(
+        api_key="test", base_url=model_env["OPENAI_BASE_URL"], http_client=openai.DefaultAioHttpClient()
+    )
+    request = client.chat.completions.with_streaming_response.create(
+        model="local-test-model", messages=QUESTION, stream=True
+    )
+    try:
+        async with request as response:
+            chunks = _body_chunks(response)
+            assert isinstance(chunks, aiohttp.streams.AsyncStreamIterator)
+            assert b"[DONE]" in b"".join([chunk async for chunk in chunks])
+    finally:
+        await client.close()

@@ -51,6 +51,8 @@ class ModelServer:
     error_after: int | None = None
     """Send an in-stream error event (as OpenAI does) after that many tokens."""
     answer_with: Callable[[list[dict[str, Any]]], list[str]] | None = None
+    compress: bool = False
+    """Encode the stream (gzip or deflate, as the request accepts)."""
     requests: list[ModelRequest] = field(default_factory=list)
     moderated: list[str] = field(default_factory=list)
     url: str = ""
@@ -90,6 +92,8 @@ class ModelServer:
             headers = {"Retry-After": f"{self.retry_after:g}"} if self.retry_after is not None else {}
             return web.json_response(error, status=status, headers=headers)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        if self.compress:
+            response.enable_compression()
         await response.prepare(request)
         try:
             await asyncio.sleep(self.first_token_delay)
