@@ -82,7 +82,7 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     connector_http = ConnectorHttp()
     adapter = CloudAdapter(FastConnectorAuthentication(config, connector_http))
     adapter.on_turn_error = on_turn_error
-    answers = ConversationAnswers(adapter, config.APP_ID, state_saver.save)
+    answers = ConversationAnswers(adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
     adapter.use(TurnLogContextMiddleware())
     adapter.use(TurnTimingMiddleware(metrics))
     # Before the turn order: a group message that does not @mention the bot must not interrupt

@@ -8,8 +8,11 @@ from botbuilder.schema import ActivityTypes
 from dialogs.chat_history import merge_added
 from dialogs.user_profile import PROFILE_PROPERTY, merge_profile
 from storage import save_with_retry
+from storage.items import CREATE_ONLY, expected_etag
 
 DIALOG_STATE_PROPERTY = "DialogState"
+SAVED_KEY = "state.saved"
+"""turn_state key set once the turn's state is saved: what it holds is then what storage holds."""
 
 
 class TurnStateSaver:
@@ -52,6 +55,22 @@ class TurnStateSaver:
             merge_profile(context, fresh)
 
         await save_with_retry(self._user_state, context, merge_user)
+        context.turn_state[SAVED_KEY] = True
+
+    def hand_over(self, saved_turn: TurnContext, next_turn: TurnContext) -> None:
+        """Start `next_turn` (the answer's own turn) from the state `saved_turn` saved, unread.
+
+        Our storages stamp each saved item with its new eTag, so the state is as stored; if another
+        turn changes it meanwhile, the next save conflicts and merges as usual. State that was not
+        saved, or never stored, is left for `next_turn` to read.
+        """
+        if not saved_turn.turn_state.get(SAVED_KEY):
+            return
+        for state in (self._conversation_state, self._user_state):
+            cached = state.get_cached_state(saved_turn)
+            if cached is not None and expected_etag(cached.state) not in (None, CREATE_ONLY):
+                # BotState keeps its cache under this key; there is no public setter.
+                next_turn.turn_state[state._context_service_key] = cached
 
 
 def _cached(state: BotState, context: TurnContext) -> dict[str, object]:

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from botbuilder.core import Storage
 
-from .items import decode, encode, expected_etag, new_etag
+from .items import decode, encode, expected_etag, new_etag, stamp_etag
 
 
 class ClosableStorage(Storage, ABC):
@@ -42,12 +42,17 @@ class RowStorage(ClosableStorage):
         return {key: decode(value, etag) for key, (etag, value) in rows.items()}
 
     async def write(self, changes: Mapping[str, object]) -> None:
-        """Save items; raises `StorageConflictError`, and writes none, if any item's eTag is stale."""
+        """Save items; raises `StorageConflictError`, and writes none, if any item's eTag is stale.
+
+        Each item written carries its new eTag afterwards (`stamp_etag`).
+        """
         if changes is None:
             raise ValueError("storage write: changes are required")
         rows = [Row(key, expected_etag(item), new_etag(), encode(item)) for key, item in changes.items()]
         if rows:
             await self._write_rows(rows)
+        for row, item in zip(rows, changes.values(), strict=True):
+            stamp_etag(item, row.etag)
 
     async def delete(self, keys: Iterable[str]) -> None:
         """Remove items; a missing key is not an error (BotState passes a set)."""

@@ -33,7 +33,7 @@ from jsonpickle.unpickler import Unpickler
 
 from .base import ClosableStorage
 from .errors import StorageConflictError, StorageUnavailableError
-from .items import CREATE_ONLY, expected_etag
+from .items import CREATE_ONLY, expected_etag, stamp_etag
 
 
 class AzureBlobStorage(BlobStorage, ClosableStorage):
@@ -93,7 +93,7 @@ class AzureBlobStorage(BlobStorage, ClosableStorage):
             }
         blob = self._container.get_blob_client(key)
         try:
-            await blob.upload_blob(self._store_item_to_str(item), **conditions)
+            uploaded = await blob.upload_blob(self._store_item_to_str(item), **conditions)
         except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError) as error:
             if expected is None:
                 raise self._unavailable(error) from error
@@ -106,6 +106,7 @@ class AzureBlobStorage(BlobStorage, ClosableStorage):
             raise StorageConflictError(key, message) from error
         except AzureError as error:
             raise self._unavailable(error) from error
+        stamp_etag(item, uploaded["etag"].replace('"', ""))
 
     async def _inner_read_blob(self, blob_client: BlobClient) -> object:
         try:

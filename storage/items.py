@@ -35,6 +35,21 @@ def expected_etag(item: object) -> str | None:
     return None if etag in (None, "*") else etag
 
 
+def stamp_etag(item: object, etag: str) -> None:
+    """After a write: the written item carries its new eTag, where the SDK's storages read it.
+
+    The next save of the same state (later in the turn, or in the answer's turn it is handed to)
+    then matches the stored eTag without reading the item again. Only items written with an eTag
+    to match are stamped: one written to overwrite (no eTag, or "*") stays as its writer made it.
+    """
+    if expected_etag(item) is None:
+        return
+    if isinstance(item, dict):
+        item["e_tag"] = etag
+    elif hasattr(item, "e_tag"):
+        item.e_tag = etag
+
+
 def check_etag(key: str, expected: str | None, current: str | None) -> None:
     """Refuse a write whose expected eTag does not match the stored one (`current`; None if absent)."""
     if expected is None:

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 AnswerWork = Callable[[TurnContext], Awaitable[None]]
 SaveState = Callable[[TurnContext], Awaitable[None]]
+HandOverState = Callable[[TurnContext, TurnContext], None]
 
 SHUTTING_DOWN_REPLY = "I'm restarting right now, so I can't answer that. Please send it again in a moment."
 
@@ -70,14 +71,21 @@ class _Conversation:
 class ConversationAnswers:
     """Runs each conversation's answers in the background, in order, and stops them on shutdown.
 
-    An answer's turn starts once the user's turn has ended (and saved its state), and ends by
-    saving state with `save_state`.
+    An answer's turn starts once the user's turn has ended (and saved its state), from the state
+    that turn saved (`hand_over_state`), and ends by saving state with `save_state`.
     """
 
-    def __init__(self, adapter: BotAdapter, bot_app_id: str, save_state: SaveState) -> None:
+    def __init__(
+        self,
+        adapter: BotAdapter,
+        bot_app_id: str,
+        save_state: SaveState,
+        hand_over_state: HandOverState | None = None,
+    ) -> None:
         self._adapter = adapter
         self._bot_app_id = bot_app_id
         self._save_state = save_state
+        self._hand_over_state = hand_over_state
         self._conversations: dict[str, _Conversation] = {}
         self._closing = False
         self._running: set[asyncio.Task[None]] = set()
@@ -113,7 +121,7 @@ class ConversationAnswers:
         conversation = self._conversations.setdefault(key, _Conversation())
         conversation.pending_stop = None
         conversation.user_id = context.activity.from_property.id if context.activity.from_property else None
-        task = asyncio.create_task(self._continue(key, conversation, reference, work))
+        task = asyncio.create_task(self._continue(key, conversation, context, reference, work))
         conversation.task = task
         self._running.add(task)
         self._idle.clear()
@@ -154,13 +162,20 @@ class ConversationAnswers:
                 )
 
     async def _continue(
-        self, key: str, conversation: _Conversation, reference: ConversationReference, work: AnswerWork
+        self,
+        key: str,
+        conversation: _Conversation,
+        inbound: TurnContext,
+        reference: ConversationReference,
+        work: AnswerWork,
     ) -> None:
         async def continuation(context: TurnContext) -> None:
             # Reply to the user's message, as the inbound turn would have (the continuation
             # activity carries a fresh id of its own).
             context.activity.id = reference.activity_id
             context.turn_state[ANSWER_SLOT_KEY] = conversation
+            if self._hand_over_state is not None:
+                self._hand_over_state(inbound, context)
             await work(context)
             await self._save_state(context)
 

@@ -142,3 +142,64 @@ async def test_a_racing_turn_that_did_not_save_a_profile_does_not_undo_one() -> 
     context = await a.turn()
     assert await a.profile.get(context) == profile
     assert await a.user.create_property("seen_welcome").get(context) is True
+
+
+class CountingStorage(InMemoryStorage):
+    """Counts reads, to show which turns read state and which were handed it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    async def read(self, keys: list[str]) -> dict[str, object]:
+        self.reads += 1
+        return await super().read(keys)
+
+
+async def test_the_answer_turn_starts_from_the_saved_state_without_reading_it() -> None:
+    storage = CountingStorage()
+    bot = Bot(storage)
+    user_turn = await bot.turn()
+    await bot.add(user_turn, Q1)
+    await bot.profile.set(user_turn, {"style": "concise"})
+    await bot.saver.save(user_turn)
+    reads = storage.reads
+
+    answer_turn = turn_context()
+    bot.saver.hand_over(user_turn, answer_turn)
+    await bot.conversation.load(answer_turn)
+    await bot.user.load(answer_turn)
+    assert storage.reads == reads
+    await bot.add(answer_turn, Q2)
+    await bot.saver.save(answer_turn)  # The handed-over eTag is the stored one: no conflict.
+    assert storage.reads == reads
+    assert await bot.stored() == ([*Q1, *Q2], {"style": "concise"})
+
+
+async def test_a_handed_over_state_that_changed_meanwhile_is_merged() -> None:
+    storage = InMemoryStorage()
+    a, b = Bot(storage), Bot(storage)
+    user_turn = await a.turn()
+    await a.add(user_turn, Q1)
+    await a.saver.save(user_turn)
+    answer_turn = turn_context()
+    a.saver.hand_over(user_turn, answer_turn)
+    other = await b.turn()  # Another instance saves between the user's turn and the answer's.
+    await b.add(other, Q2)
+    await b.saver.save(other)
+
+    await a.conversation.load(answer_turn)
+    await a.add(answer_turn, Q3)
+    await a.saver.save(answer_turn)
+    assert (await a.stored())[0] == [*Q1, *Q2, *Q3]
+
+
+async def test_a_turn_that_did_not_save_hands_over_nothing() -> None:
+    storage = CountingStorage()
+    bot = Bot(storage)
+    user_turn = await bot.turn()
+    await bot.add(user_turn, Q1)  # Not saved: the turn failed before its end.
+    answer_turn = turn_context()
+    bot.saver.hand_over(user_turn, answer_turn)
+    assert bot.conversation.get_cached_state(answer_turn) is None
+    assert bot.user.get_cached_state(answer_turn) is None

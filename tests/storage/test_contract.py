@@ -91,6 +91,29 @@ async def test_a_write_with_the_current_etag_succeeds(storage: ClosableStorage) 
     assert (await storage.read(["k"]))["k"]["n"] == 2
 
 
+async def test_a_written_item_carries_its_new_etag(storage: ClosableStorage) -> None:
+    # BotState saves the same dict again later without reading it: its eTag must be the stored one.
+    item: dict[str, object] = {"n": 1, "e_tag": CREATE_ONLY}
+    await storage.write({"k": item})
+    assert item["e_tag"] == (await storage.read(["k"]))["k"]["e_tag"]
+    item["n"] = 2
+    await storage.write({"k": item})
+    stored = (await storage.read(["k"]))["k"]
+    assert stored["n"] == 2
+    assert item["e_tag"] == stored["e_tag"]
+    store_item = StoreItem(n=1, e_tag=stored["e_tag"])
+    await storage.write({"k": store_item})
+    assert store_item.e_tag == (await storage.read(["k"]))["k"].e_tag
+
+
+async def test_an_item_written_to_overwrite_is_left_as_it_was(storage: ClosableStorage) -> None:
+    star: dict[str, object] = {"n": 1, "e_tag": "*"}
+    plain: dict[str, object] = {"n": 1}
+    await storage.write({"star": star, "plain": plain})
+    assert star == {"n": 1, "e_tag": "*"}
+    assert plain == {"n": 1}
+
+
 async def test_a_write_with_a_stale_etag_is_refused(storage: ClosableStorage) -> None:
     await storage.write({"k": {"n": 1}})
     mine = (await storage.read(["k"]))["k"]
