@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Sequence
 
 import aiohttp
 import httpx2  # the `openai` package's HTTP client; its errors surface while the body streams
 import openai
+import orjson
 from openai._response import AsyncAPIResponse
 
 from .chat_model import ChatMessage, ModelError
@@ -149,8 +149,8 @@ def _delta(line: bytes) -> str | None:
     if data == b"[DONE]":
         return None
     try:
-        chunk = json.loads(data)
-    except ValueError as error:
+        chunk = orjson.loads(data)  # A third of the stdlib's time, on every token.
+    except orjson.JSONDecodeError as error:
         raise ModelError("the model service sent a malformed stream") from error
     if not isinstance(chunk, dict):
         raise ModelError("the model service sent a malformed stream")
