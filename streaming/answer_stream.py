@@ -94,6 +94,16 @@ class AnswerReport:
     update_lags: list[float]
     failure: str | None
 
+    @property
+    def time_to_first_text(self) -> float | None:
+        """Seconds from the start of the answer until its first text was visible, if it ever was."""
+        return None if self.first_text_at is None else self.first_text_at - self.started_at
+
+    @property
+    def time_to_first_token(self) -> float | None:
+        """Seconds from the start of the answer until the model's first text, if any came."""
+        return None if self.first_token_at is None else self.first_token_at - self.started_at
+
 
 class AnswerObserver(Protocol):
     """Told when each answer starts and ends (see `observability.BotMetrics`)."""
