@@ -106,11 +106,26 @@ class AnswerReport:
 
 
 class AnswerObserver(Protocol):
-    """Told when each answer starts and ends (see `observability.BotMetrics`)."""
+    """Told when each answer starts and ends (see `observability.BotMetrics`, `observability.otel`)."""
 
     def answer_started(self) -> None: ...
 
     def answer_ended(self, report: AnswerReport) -> None: ...
+
+
+class AnswerObservers:
+    """Several observers as one, so that an answer reports to each (Prometheus and OpenTelemetry)."""
+
+    def __init__(self, *observers: AnswerObserver) -> None:
+        self._observers = observers
+
+    def answer_started(self) -> None:
+        for observer in self._observers:
+            observer.answer_started()
+
+    def answer_ended(self, report: AnswerReport) -> None:
+        for observer in self._observers:
+            observer.answer_ended(report)
 
 
 class AnswerFilter(Protocol):
