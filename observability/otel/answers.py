@@ -98,7 +98,7 @@ def _describe_span(span: trace.Span, report: AnswerReport) -> None:
     if report.time_to_first_token is not None:
         attributes["bot.answer.model_first_token_seconds"] = report.time_to_first_token
     if report.update_lags:
-        attributes["bot.answer.update_lag_max_seconds"] = max(report.update_lags)
+        attributes["bot.answer.update_lag_max_seconds"] = max(0.0, *report.update_lags)  # as recorded
     if report.failure:
         attributes["bot.answer.model_error"] = report.failure
     span.set_attributes(attributes)
