@@ -12,6 +12,7 @@ Run it with `python app.py` (development), or in production under gunicorn with 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
@@ -31,9 +32,11 @@ from llm import ChatModel, create_chat_model
 from llm.circuit_breaker import CircuitBreakerModel
 from llm.moderation import OpenAIModeration
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
+from observability.telemetry import TelemetrySettings, start_telemetry
 from safety import ModerationMiddleware, Moderator, UserLimitsMiddleware
 from storage import StorageSettings, create_storage
 from streaming import ConversationAnswers, ConversationOrderMiddleware, StreamingSettings
+from streaming.answer_stream import AnswerObserver, AnswerObservers
 
 logger = logging.getLogger("bot")
 
@@ -67,6 +70,16 @@ def storage_settings(config: DefaultConfig) -> StorageSettings:
     )
 
 
+def telemetry_settings(config: DefaultConfig) -> TelemetrySettings:
+    """Where traces and metrics are exported, from the configuration (nowhere by default)."""
+    return TelemetrySettings(
+        service_name=config.OTEL_SERVICE_NAME,
+        app_insights_connection_string=config.APPLICATIONINSIGHTS_CONNECTION_STRING,
+        otlp_traces_endpoint=config.OTLP_TRACES_ENDPOINT,
+        otlp_metrics_endpoint=config.OTLP_METRICS_ENDPOINT,
+    )
+
+
 def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.Application:
     """Wire the adapter, state, dialogs and model into an aiohttp application."""
     storage = create_storage(storage_settings(config))
@@ -78,12 +91,16 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     metrics = BotMetrics()
     if isinstance(model, CircuitBreakerModel):
         metrics.watch_circuit(lambda: model.is_open)
+    telemetry = start_telemetry(telemetry_settings(config))
+    observer: AnswerObserver = metrics if telemetry is None else AnswerObservers(metrics, telemetry.answers)
 
     connector_http = ConnectorHttp()
     adapter = CloudAdapter(FastConnectorAuthentication(config, connector_http))
     adapter.on_turn_error = on_turn_error
     answers = ConversationAnswers(adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
     adapter.use(TurnLogContextMiddleware())
+    if telemetry is not None:
+        adapter.use(telemetry.turn_spans)
     adapter.use(TurnTimingMiddleware(metrics))
     # Before the turn order: a group message that does not @mention the bot must not interrupt
     # the answer in progress.
@@ -109,7 +126,7 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
         user_state,
         ChatSettings(config.SYSTEM_PROMPT, config.HISTORY_CHAR_BUDGET),
         streaming_settings(config),
-        observer=metrics,
+        observer=observer,
     )
     main_dialog = MainDialog(
         ChatDialog(answerer, answers),
@@ -122,7 +139,8 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     readiness = Readiness(storage, model, config.READY_TIMEOUT_SECONDS, lambda: endpoint.accepting)
     app = web.Application(client_max_size=config.MAX_REQUEST_BYTES, middlewares=[json_errors])
     app[ANSWERS] = answers
-    app.router.add_post("/api/messages", endpoint.handle)
+    handle_messages = endpoint.handle if telemetry is None else telemetry.trace_requests(endpoint.handle)
+    app.router.add_post("/api/messages", handle_messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness.handle)
     app.router.add_get("/metrics", metrics.handle)
@@ -138,6 +156,8 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
         if moderation_service is not None:
             await moderation_service.close()
         await connector_http.close()
+        if telemetry is not None:
+            await asyncio.to_thread(telemetry.shutdown)  # the answers' spans are all ended by now
 
     app.on_shutdown.append(finish_answers)
     app.on_cleanup.append(close_connections)

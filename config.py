@@ -8,6 +8,7 @@ so a bad setting stops the bot at start-up with a message that names the variabl
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Literal
 
@@ -32,6 +33,10 @@ AUTH_ENDPOINT_DEFAULTS = {
 }
 """The SDK's optional authentication endpoint settings (read under these names), with the public
 Azure cloud's values that apply to those left unset once any is set."""
+
+
+DEFAULT_SERVICE_NAME = "streaming-llm-bot"
+_INSTRUMENTATION_KEY = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class ConfigError(ValueError):
@@ -175,6 +180,25 @@ class DefaultConfig:
         )
         self.SHUTDOWN_GRACE_SECONDS = read.number("SHUTDOWN_GRACE_SECONDS", 10.0, minimum=0.0, maximum=120.0)
 
+        # Telemetry export (see observability/otel/): nothing is exported, or even imported, unless
+        # Application Insights or an OTLP endpoint is set. The SDK's other OTEL_* variables (headers,
+        # batch delay, export interval, resource attributes) it reads itself.
+        self.OTEL_SERVICE_NAME = read.text("OTEL_SERVICE_NAME", DEFAULT_SERVICE_NAME) or DEFAULT_SERVICE_NAME
+        self.APPLICATIONINSIGHTS_CONNECTION_STRING = _app_insights_connection_string(
+            read.text("APPLICATIONINSIGHTS_CONNECTION_STRING")
+        )
+        otlp_endpoint = read.url("OTEL_EXPORTER_OTLP_ENDPOINT")
+        self.OTLP_TRACES_ENDPOINT = read.url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or _signal_url(
+            otlp_endpoint, "traces"
+        )
+        self.OTLP_METRICS_ENDPOINT = read.url("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") or _signal_url(
+            otlp_endpoint, "metrics"
+        )
+        # The bot ships the OTLP/HTTP exporter only; a collector's gRPC port would refuse every export.
+        self.OTEL_EXPORTER_OTLP_PROTOCOL = read.choice(
+            "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", ("http/protobuf",)
+        )
+
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
         values = [
@@ -182,6 +206,7 @@ class DefaultConfig:
             self.OPENAI_API_KEY,
             self.AZURE_OPENAI_API_KEY,
             self.BLOB_CONNECTION_STRING,
+            self.APPLICATIONINSIGHTS_CONNECTION_STRING,
         ]
         return [value for value in values if value]
 
@@ -248,3 +273,30 @@ class DefaultConfig:
         if provider == "openai" and not (self.OPENAI_API_KEY or self.OPENAI_BASE_URL):
             raise ConfigError("OPENAI_API_KEY is required when MODEL_PROVIDER is openai")
         return provider
+
+
+def _signal_url(base: str, signal: str) -> str:
+    """The OTLP/HTTP URL of one signal under a base endpoint, as the OpenTelemetry spec builds it."""
+    return f"{base.rstrip('/')}/v1/{signal}" if base else ""
+
+
+def _app_insights_connection_string(raw: str) -> str:
+    """The connection string with empty parts dropped, checked as the exporter would check it
+    (an instrumentation key that is a GUID), so that a bad one stops the bot at start-up."""
+    name = "APPLICATIONINSIGHTS_CONNECTION_STRING"
+    parts = [part.strip() for part in raw.split(";") if part.strip()]
+    if not parts:
+        return ""
+    fields: dict[str, str] = {}
+    for part in parts:
+        key, separator, value = part.partition("=")
+        if not separator:
+            raise ConfigError(f"{name} must be Key=Value pairs separated by ';'")
+        fields[key.strip().lower()] = value.strip()
+    if not _INSTRUMENTATION_KEY.fullmatch(fields.get("instrumentationkey", "")):
+        raise ConfigError(
+            f"{name} must contain InstrumentationKey=<GUID> (copy it from the Application Insights resource)"
+        )
+    if not fields.get("ingestionendpoint", "https://").startswith(("http://", "https://")):
+        raise ConfigError(f"{name}'s IngestionEndpoint must be an http(s) URL")
+    return ";".join(parts)

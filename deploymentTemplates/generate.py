@@ -117,6 +117,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "instanceCount": _param(
         "int", "How many instances of the web app run (state is shared through the storage).", 1
     ),
+    "appInsightsConnectionString": _param(
+        "securestring",
+        "APPLICATIONINSIGHTS_CONNECTION_STRING of an Application Insights resource, to export the bot's "
+        "traces and metrics there; empty exports nothing.",
+        "",
+    ),
 }
 
 _BLOB_CONNECTION_STRING = (
@@ -180,6 +186,10 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("USER_MESSAGE_BURST", "10"),
     ("LOG_FORMAT", "text"),
     ("LOG_LEVEL", "info"),
+    # Telemetry export: Application Insights when the connection string is given; the web app's name
+    # is the service (Application Insights' cloud role).
+    ("APPLICATIONINSIGHTS_CONNECTION_STRING", "[parameters('appInsightsConnectionString')]"),
+    ("OTEL_SERVICE_NAME", "[parameters('webAppName')]"),
 ]
 
 VARIABLES = {

@@ -1,4 +1,5 @@
-"""What operators see: Prometheus metrics and structured, redacted logs with turn ids."""
+"""What operators see: Prometheus metrics and structured, redacted logs with turn ids; traces and
+metrics exported through OpenTelemetry when configured (`telemetry`, `otel/`)."""
 
 from .logging import TurnLogContextMiddleware, configure_logging
 from .metrics import BotMetrics, TurnTimingMiddleware

@@ -1,12 +1,14 @@
-"""Logs with the turn's conversation and activity ids, as text or one JSON object a line, with
-secrets scrubbed. User text is never logged at INFO by the bot's own code."""
+"""Logs with the turn's conversation and activity ids (and trace ids when traces are exported), as
+text or one JSON object a line, with secrets scrubbed. User text is never logged at INFO by the bot's
+own code."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from botbuilder.core import Middleware, TurnContext
@@ -16,7 +18,17 @@ _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 _KEY_PARAMETER = re.compile(
     r"((?:api[-_]?key|password|secret|AccountKey|sig)[\"']?\s*[:=]\s*[\"']?)[^\s\"';&,]+", re.IGNORECASE
 )
-_TURN_KEYS = ("conversation_id", "activity_id", "channel_id")
+_TURN_KEYS = ("conversation_id", "activity_id", "channel_id", "trace_id", "span_id")
+
+
+@contextmanager
+def log_fields(**fields: str) -> Iterator[None]:
+    """Adds `fields` (of `_TURN_KEYS`) to every log record written in the block and in tasks it starts."""
+    token = _turn_fields.set({**_turn_fields.get(), **fields})
+    try:
+        yield
+    finally:
+        _turn_fields.reset(token)
 
 
 class TurnLogContextMiddleware(Middleware):
@@ -29,17 +41,12 @@ class TurnLogContextMiddleware(Middleware):
     async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
         activity = context.activity
         answered = activity.relates_to.activity_id if activity.relates_to else None
-        token = _turn_fields.set(
-            {
-                "conversation_id": activity.conversation.id if activity.conversation else "",
-                "activity_id": answered or activity.id or "",
-                "channel_id": activity.channel_id or "",
-            }
-        )
-        try:
+        with log_fields(
+            conversation_id=activity.conversation.id if activity.conversation else "",
+            activity_id=answered or activity.id or "",
+            channel_id=activity.channel_id or "",
+        ):
             await logic()
-        finally:
-            _turn_fields.reset(token)
 
 
 class _TurnFieldsAndRedaction(logging.Filter):
@@ -93,7 +100,9 @@ class _TextFormatter(logging.Formatter):
         text = super().format(record)
         conversation = getattr(record, "conversation_id", "")
         if conversation:
-            text += f" [conversation={conversation} activity={getattr(record, 'activity_id', '')}]"
+            text += f" [conversation={conversation} activity={getattr(record, 'activity_id', '')}"
+            trace = getattr(record, "trace_id", "")
+            text += f" trace={trace}]" if trace else "]"
         return self._redact.scrub(text)
 
 

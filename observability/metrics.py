@@ -93,10 +93,10 @@ class BotMetrics:
     def answer_ended(self, report: AnswerReport) -> None:
         self.active_streams.dec()
         self.answers.labels(report.outcome.value).inc()
-        if report.first_text_at is not None:
-            self.first_text.observe(report.first_text_at - report.started_at)
-        if report.first_token_at is not None:
-            self.first_token.observe(report.first_token_at - report.started_at)
+        if report.time_to_first_text is not None:
+            self.first_text.observe(report.time_to_first_text)
+        if report.time_to_first_token is not None:
+            self.first_token.observe(report.time_to_first_token)
         for lag in report.update_lags:
             self.update_lag.observe(max(lag, 0.0))
         self.updates.observe(report.updates)

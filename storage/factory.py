@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .base import ClosableStorage
-from .blob_storage import AzureBlobStorage
 from .memory_storage import InMemoryStorage
-from .redis_storage import RedisStorage
 from .sqlite_storage import SqliteStorage
 
 StorageKind = Literal["memory", "sqlite", "blob", "redis"]
@@ -40,11 +38,15 @@ def create_storage(settings: StorageSettings) -> ClosableStorage:
             raise ValueError(
                 f"REDIS_URL must be a redis://, rediss:// or unix:// URL, got {settings.redis_url!r}"
             )
+        from .redis_storage import RedisStorage  # loaded only when used: see storage/__init__.py
+
         return RedisStorage(settings.redis_url, key_prefix=settings.redis_key_prefix)
     if settings.kind == "blob":
         if not settings.blob_connection_string:
             raise ValueError("BLOB_CONNECTION_STRING is required when STORAGE is blob")
         if not settings.blob_container:
             raise ValueError("BLOB_CONTAINER must not be empty when STORAGE is blob")
+        from .blob_storage import AzureBlobStorage  # loaded only when used: see storage/__init__.py
+
         return AzureBlobStorage(settings.blob_connection_string, settings.blob_container)
     raise ValueError(f"STORAGE must be one of {', '.join(STORAGE_KINDS)}, got {settings.kind!r}")

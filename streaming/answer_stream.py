@@ -94,13 +94,38 @@ class AnswerReport:
     update_lags: list[float]
     failure: str | None
 
+    @property
+    def time_to_first_text(self) -> float | None:
+        """Seconds from the start of the answer until its first text was visible, if it ever was."""
+        return None if self.first_text_at is None else self.first_text_at - self.started_at
+
+    @property
+    def time_to_first_token(self) -> float | None:
+        """Seconds from the start of the answer until the model's first text, if any came."""
+        return None if self.first_token_at is None else self.first_token_at - self.started_at
+
 
 class AnswerObserver(Protocol):
-    """Told when each answer starts and ends (see `observability.BotMetrics`)."""
+    """Told when each answer starts and ends (see `observability.BotMetrics`, `observability.otel`)."""
 
     def answer_started(self) -> None: ...
 
     def answer_ended(self, report: AnswerReport) -> None: ...
+
+
+class AnswerObservers:
+    """Several observers as one, so that an answer reports to each (Prometheus and OpenTelemetry)."""
+
+    def __init__(self, *observers: AnswerObserver) -> None:
+        self._observers = observers
+
+    def answer_started(self) -> None:
+        for observer in self._observers:
+            observer.answer_started()
+
+    def answer_ended(self, report: AnswerReport) -> None:
+        for observer in self._observers:
+            observer.answer_ended(report)
 
 
 class AnswerFilter(Protocol):

@@ -11,6 +11,8 @@ import pytest
 from config import ConfigError, DefaultConfig
 
 ROOT = Path(__file__).resolve().parent.parent
+IKEY = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+INGESTION = "https://westeurope-5.in.applicationinsights.azure.com/"
 
 
 def test_defaults_run_the_offline_model_locally() -> None:
@@ -59,6 +61,38 @@ def test_model_provider_follows_the_settings(env: dict[str, str], provider: str)
     assert DefaultConfig(env).MODEL_PROVIDER == provider
 
 
+def test_telemetry_is_exported_nowhere_by_default() -> None:
+    config = DefaultConfig({})
+    assert (config.APPLICATIONINSIGHTS_CONNECTION_STRING, config.OTLP_TRACES_ENDPOINT) == ("", "")
+    assert config.OTLP_METRICS_ENDPOINT == ""
+    assert config.OTEL_SERVICE_NAME == "streaming-llm-bot"
+
+
+def test_otlp_urls_are_built_as_the_opentelemetry_spec_says() -> None:
+    base = DefaultConfig({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318/"})
+    assert base.OTLP_TRACES_ENDPOINT == "http://collector:4318/v1/traces"
+    assert base.OTLP_METRICS_ENDPOINT == "http://collector:4318/v1/metrics"
+    # A signal's own endpoint is used as it is, and wins over the base.
+    own = DefaultConfig(
+        {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://traces.example/ingest",
+        }
+    )
+    assert own.OTLP_TRACES_ENDPOINT == "https://traces.example/ingest"
+    assert own.OTLP_METRICS_ENDPOINT == "http://collector:4318/v1/metrics"
+    only_traces = DefaultConfig({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"})
+    assert only_traces.OTLP_METRICS_ENDPOINT == ""
+
+
+def test_the_app_insights_connection_string_is_kept_tidy_and_secret() -> None:
+    raw = f" InstrumentationKey={IKEY};IngestionEndpoint={INGESTION}; "
+    config = DefaultConfig({"APPLICATIONINSIGHTS_CONNECTION_STRING": raw})
+    tidy = f"InstrumentationKey={IKEY};IngestionEndpoint={INGESTION}"
+    assert config.APPLICATIONINSIGHTS_CONNECTION_STRING == tidy
+    assert tidy in config.secrets()
+
+
 @pytest.mark.parametrize(
     ("env", "variable"),
     [
@@ -77,6 +111,18 @@ def test_model_provider_follows_the_settings(env: dict[str, str], provider: str)
         ({"STORAGE": "blob"}, "BLOB_CONNECTION_STRING"),
         ({"MicrosoftAppType": "SingleTenant", "MicrosoftAppId": "a"}, "MicrosoftAppPassword"),
         ({"MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppId": "a"}, "MicrosoftAppTenantId"),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_ENDPOINT"),
+        ({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "collector"}, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+        ({"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, "OTEL_EXPORTER_OTLP_PROTOCOL"),
+        ({"APPLICATIONINSIGHTS_CONNECTION_STRING": "0f1e2d3c"}, "APPLICATIONINSIGHTS_CONNECTION_STRING"),
+        (
+            {"APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=my-key"},
+            "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        ),
+        (
+            {"APPLICATIONINSIGHTS_CONNECTION_STRING": f"InstrumentationKey={IKEY};IngestionEndpoint=west"},
+            "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        ),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], variable: str) -> None:

@@ -29,6 +29,12 @@ LOCAL_ONLY = {
     # The SDK's authentication endpoints: unset means the public Azure cloud's, which Azure Bot uses.
     # They exist for private clouds and for the tests' own token issuer.
     *AUTH_ENDPOINT_DEFAULTS,
+    # OTLP export goes to a collector the operator runs, usually with headers (OTEL_EXPORTER_OTLP_HEADERS)
+    # for its credentials: added in the portal when wanted. Azure's own is Application Insights, wired.
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
 }
 READ_METHODS = {"text", "number", "integer", "choice", "url"}
 
@@ -249,7 +255,13 @@ def test_the_azure_bot_points_at_the_web_app_with_teams_and_web_chat() -> None:
 def test_secrets_are_secure_parameters() -> None:
     declared = load(PREEXISTING_RG)["parameters"]
     settings = app_settings()
-    for name in ("MicrosoftAppPassword", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "REDIS_URL"):
+    for name in (
+        "MicrosoftAppPassword",
+        "AZURE_OPENAI_API_KEY",
+        "OPENAI_API_KEY",
+        "REDIS_URL",
+        "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    ):
         [parameter] = re.findall(r"parameters\('([^']+)'\)", settings[name])
         assert declared[parameter]["type"] == "securestring", name
     assert "listKeys(" in settings["BLOB_CONNECTION_STRING"]  # never a literal key

@@ -69,11 +69,11 @@ class BotProcess:
         while chunk := await self.process.stderr.read(65536):
             self._log.append(chunk)
 
-    async def post(self, activity: dict[str, Any]) -> int:
-        """POST `activity` to /api/messages; return the status."""
+    async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> int:
+        """POST `activity` to /api/messages (with `headers`, such as a `traceparent`); return the status."""
         async with (
             aiohttp.ClientSession() as session,
-            session.post(f"{self.url}/api/messages", json=activity) as response,
+            session.post(f"{self.url}/api/messages", json=activity, headers=headers) as response,
         ):
             return response.status
 
