@@ -84,6 +84,15 @@ class _Response:
     def text(self, encoding: str | None = None) -> str:
         return self._body.decode(encoding or "utf-8", errors="replace")
 
+    def raise_for_status(self) -> None:
+        """msrest calls this when the body holds no ErrorResponse (a gateway's bare 404 or 502)."""
+        if self.status_code >= 400:
+            raise ConnectorHTTPError(f"{self.status_code} {self.reason}")
+
+
+class ConnectorHTTPError(Exception):
+    """The channel answered an error status without an error body; the SDK's exception wraps it."""
+
 
 class FastConversations:
     """The SDK's `ConversationsOperations`, with the reply operations sent by `ConnectorHttp`."""

@@ -309,16 +309,22 @@ class AnswerStream:
         self._wake.set()
         if self._watchdog is not None:
             self._watchdog.cancel()
-        await self._stop_worker()
-        await self._withhold_what_the_filter_blocks()
-        if note is None and self._stop_reason is not None:
-            note = STOP_NOTES.get(self._stop_reason)
-        if self._stop_reason is StopReason.STOPPED_BY_USER:
-            # The channel refuses anything more on this stream; the user chose to see no more.
-            self._final_text = self._text[: self._shown_end]
-        else:
-            self._final_text = self._join(self._text, note) or EMPTY_ANSWER_TEXT
-            await self._deliver_rest(note)
+        try:
+            await self._stop_worker()
+            await self._withhold_what_the_filter_blocks()
+            if note is None and self._stop_reason is not None:
+                note = STOP_NOTES.get(self._stop_reason)
+            if self._stop_reason is StopReason.STOPPED_BY_USER:
+                # The channel refuses anything more on this stream; the user chose to see no more.
+                self._final_text = self._text[: self._shown_end]
+            else:
+                self._final_text = self._join(self._text, note) or EMPTY_ANSWER_TEXT
+                await self._deliver_rest(note)
+        finally:
+            self._report_end()  # Also when delivery failed unexpectedly: active answers must fall.
+
+    def _report_end(self) -> None:
+        """Log how the answer went and tell the observer (metrics, telemetry)."""
         report = self._report()
         logger.info(
             "answer %s: %d characters, %d updates, %d rate-limited, %d retried (%s)",

@@ -12,6 +12,7 @@ import time
 
 from streaming.answer_stream import STOP_NOTES, StopReason
 from tests.conftest import StartBot
+from tests.observability.test_metrics import scrape
 from tests.support.activities import user_message
 from tests.support.connector import Fault, Received, RecordingConnector, is_final, is_stream_update
 from tests.support.model_server import ModelServer
@@ -83,6 +84,23 @@ async def test_failing_updates_still_deliver_the_whole_answer(
     await bot.post_activity(user_message("hi", connector.url))
     assert await connector.wait_for_answers() == [model_server.answer]
     assert is_final(connector.received[-1])  # the final carried what the updates could not
+
+
+async def test_errors_without_a_body_are_failures_like_any_other(
+    start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
+) -> None:
+    # msrest builds the SDK's ErrorResponseException from the body, or else from the response's
+    # raise_for_status(): a body-less 404 or 502 must not turn into an AttributeError.
+    slow_answer(model_server, delay=0.05)
+    connector.faults = [Fault(is_stream_update, 502, times=1000, bare=True)]
+    bot = await start_bot(model_env)
+    await bot.post_activity(user_message("hi", connector.url))
+    assert await connector.wait_for_answers() == [model_server.answer]
+    assert is_final(connector.received[-1])
+    await bot.answers_done()
+    metrics = await scrape(bot)
+    assert metrics[("bot_active_answers", ())] == 0
+    assert metrics[("bot_answers_total", (("outcome", "complete"),))] == 1
 
 
 async def test_failing_stream_and_final_deliver_the_answer_as_a_message(

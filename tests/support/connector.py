@@ -54,6 +54,8 @@ class Fault:
     code: str = "InjectedFailure"
     retry_after: float | None = None
     times: int = 1
+    bare: bool = False
+    """Answer with an empty body, as gateways and proxies do, instead of an ErrorResponse."""
 
 
 @dataclass
@@ -152,14 +154,16 @@ class RecordingConnector:
         async with self._changed:
             self.received.append(item)
             self._changed.notify_all()
+        if body is None:
+            return web.Response(status=status, headers=headers)
         return web.json_response(body, status=status, headers=headers)
 
-    def _answer(self, item: Received) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _answer(self, item: Received) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
         for fault in self.faults:
             if fault.times > 0 and fault.matches(item):
                 fault.times -= 1
                 headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-                return fault.status, _error(fault.code, fault.message), headers
+                return fault.status, None if fault.bare else _error(fault.code, fault.message), headers
         info = item.stream_info
         if info is None:
             return self._plain(item)
