@@ -38,7 +38,10 @@ class OpenAIChatModel:
         try:
             request = self._client.chat.completions.with_streaming_response.create(
                 model=self._model,
-                messages=list(messages),
+                # The messages travel in extra_body: the client's type-driven transform would walk
+                # every message (about 0.1 ms each, per request), and role/content dicts need none.
+                messages=[],
+                extra_body={"messages": list(messages)},
                 temperature=self._temperature if temperature is None else temperature,
                 stream=True,
                 timeout=self._stream_timeout(),
