@@ -60,7 +60,8 @@ class ChatAnswerer:
 
         plan = plan_delivery(context.activity, self._streaming_settings)
         async with AnswerStream(context, plan, self._streaming_settings, observer=self._observer) as answer:
-            await answer.consume(self._model.stream_chat(prompt, temperature=temperature_for(profile)))
+            deltas = self._model.stream_chat(prompt, temperature=temperature_for(profile))
+            await answer.consume(deltas, batched=getattr(self._model, "streams_ahead", False))
 
         turn: list[HistoryEntry] = [
             {"role": "user", "content": question},

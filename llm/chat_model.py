@@ -26,6 +26,11 @@ class ChatModel(Protocol):
     A model may also define `async def check_ready(self, within: float) -> str`, which /readyz calls
     (see host/health.py): a cheap check that its service answers, raising `ModelError` if not. A
     wrapper around a model should pass it on; a model without it is reported as "not checked".
+
+    A model whose stream keeps arriving while nobody reads it (an HTTP response, which the
+    connection buffers) may set `streams_ahead = True`: the answer then reads it in batches, just
+    before each update may go out, which saves a wake-up per token. A lazy generator must not:
+    it would produce nothing between reads. A wrapper should pass the attribute on.
     """
 
     description: str

@@ -34,6 +34,7 @@ class CircuitBreakerModel:
         self._failures = 0
         self._opened_at: float | None = None
         self.description = model.description
+        self.streams_ahead: bool = getattr(model, "streams_ahead", False)
 
     @property
     def is_open(self) -> bool:

@@ -26,6 +26,9 @@ class OpenAIChatModel:
         self._temperature = temperature
         self.description = f"{type(client).__name__} model {model!r} at {client.base_url}"
 
+    streams_ahead = True
+    """The answer keeps arriving in the connection's buffer while nobody reads it (see ChatModel)."""
+
     async def stream_chat(
         self, messages: Sequence[ChatMessage], *, temperature: float | None = None
     ) -> AsyncIterator[str]:
@@ -52,12 +55,15 @@ class OpenAIChatModel:
                 pending = b""
                 async for chunk in _body_chunks(response):
                     *lines, pending = (pending + chunk).split(b"\n")
-                    for line in lines:
-                        delta = _delta(line)
-                        if delta is None:
-                            return
-                        if delta:
-                            yield delta
+                    # One piece per read, however many events it holds: a caller that reads in
+                    # batches (see `streams_ahead`) gets a batch in one step.
+                    text, ended, failure = _events_text(lines)
+                    if text:
+                        yield text
+                    if failure is not None:
+                        raise failure
+                    if ended:
+                        return
         except (httpx2.RequestError, openai.APIConnectionError, aiohttp.ClientError, TimeoutError) as error:
             raise ModelError(_connection_problem(error)) from error
         except openai.APIStatusError as error:
@@ -138,6 +144,24 @@ def _connection_problem(error: BaseException) -> str:
     if isinstance(error, httpx2.RequestError):
         return "the connection to the model service broke"
     return "the model service could not be reached"
+
+
+def _events_text(lines: list[bytes]) -> tuple[str, bool, ModelError | None]:
+    """The text of complete event lines; whether the stream ended; the error it reported, if any.
+
+    The text before an end or an error is kept: the user sees what the model said until then.
+    """
+    pieces: list[str] = []
+    for line in lines:
+        try:
+            delta = _delta(line)
+        except ModelError as error:
+            return "".join(pieces), False, error
+        if delta is None:
+            return "".join(pieces), True, None
+        if delta:
+            pieces.append(delta)
+    return "".join(pieces), False, None
 
 
 def _delta(line: bytes) -> str | None:

@@ -10,6 +10,7 @@ produced, or with a short note saying why it stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -41,6 +42,9 @@ ANSWER_SLOT_KEY = "streaming.answer_slot"
 ANSWER_FILTER_KEY = "streaming.answer_filter"
 """turn_state key of the `AnswerFilter` that checks this turn's answers (see safety.moderation)."""
 WITHHELD_NOTE = "_(The rest of this answer was withheld by the content filter.)_"
+GATHER_LEAD = 0.01  # how long before an update may go out a batched source is read (seconds)
+GATHER_MAX = 1.0  # the longest a batched source is left unread (the idle watchdog needs reads)
+FINISH_GRACE = 0.1  # how long an update waits for the final message once the model has finished
 
 
 class StopReason(StrEnum):
@@ -245,10 +249,15 @@ class AnswerStream:
         if not self._wake.is_set():
             self._wake.set()
 
-    async def consume(self, deltas: AsyncIterator[str]) -> None:
+    async def consume(self, deltas: AsyncIterator[str], *, batched: bool = False) -> None:
         """Append everything `deltas` yields. An interruption, or the model staying silent for
-        `settings.model_idle_timeout`, stops it early and closes `deltas` (so the model stops)."""
-        self._pump = asyncio.create_task(self._pump_deltas(deltas))
+        `settings.model_idle_timeout`, stops it early and closes `deltas` (so the model stops).
+
+        `batched`: `deltas` keeps receiving while it is not read (a network stream, see
+        `ChatModel.streams_ahead`), so it is read only shortly before each update may go out,
+        all that arrived meanwhile in one step, instead of once per token.
+        """
+        self._pump = asyncio.create_task(self._pump_deltas(deltas, batched))
         if self._stop_reason is not None:
             self._pump.cancel()
         try:
@@ -357,7 +366,7 @@ class AnswerStream:
 
     # ---- feeding ---------------------------------------------------------------------------
 
-    async def _pump_deltas(self, deltas: AsyncIterator[str]) -> None:
+    async def _pump_deltas(self, deltas: AsyncIterator[str], batched: bool) -> None:
         self._last_input_at = self._loop.time()
         self._watchdog = self._loop.call_at(
             self._last_input_at + self._settings.model_idle_timeout, self._check_model_silence
@@ -365,11 +374,25 @@ class AnswerStream:
         try:
             async for delta in deltas:
                 self.append(delta)
+                if batched and self._streaming:
+                    await self._let_text_gather()
         finally:
             self._watchdog.cancel()
             close = getattr(deltas, "aclose", None)
             if close is not None:
                 await close()
+
+    async def _let_text_gather(self) -> None:
+        """Until just before the next update may go out, leave the model's text in the buffer.
+
+        Text read earlier would wait for that update anyway; the update still carries everything
+        that arrived before it, and the end of the answer is seen in time for the final message,
+        which waits for the same moment.
+        """
+        now = self._loop.time()
+        wait = min(self._pacer.next_send_at - GATHER_LEAD - now, GATHER_MAX)
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     def _check_model_silence(self) -> None:
         deadline = self._last_input_at + self._settings.model_idle_timeout
@@ -391,6 +414,8 @@ class AnswerStream:
             self._wake.clear()
             if self._ending:
                 return
+            if self._pump is not None and self._pump.done() and await self._ending_soon():
+                return
             try:
                 await self._start_new_piece_if_over_budget()
             except SendError:
@@ -402,6 +427,17 @@ class AnswerStream:
                 break
         if not self._streaming and self._plan.typing and not self._ending:
             await self._show_typing()  # Streaming was refused: typing until the answer is sent.
+
+    async def _ending_soon(self) -> bool:
+        """The model has finished: wait a moment for `end()`, whose final message carries the text.
+
+        An update now would hold the final message back by a whole pacing interval. A caller that
+        goes on without ending (more work, another `consume`) gets its update after the moment.
+        """
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(FINISH_GRACE):
+                await self._wake.wait()
+        return self._ending
 
     async def _wait_for_news(self) -> bool:
         """Wait for new text; True if the keep-alive time passed first.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from botbuilder.core import TurnContext
@@ -157,3 +157,40 @@ async def test_later_informative_update_replaces_thinking_until_text_starts() ->
     informative = [a.text for a in sent if a.entities and a.entities[0].stream_type == "informative"]
     assert informative == ["Thinking…", "Searching the docs…"]
     assert [a.entities[0].stream_sequence for a in sent[:-1]] == list(range(1, len(sent)))
+
+
+async def one_piece(text: str) -> AsyncIterator[str]:
+    """A model's stream that says `text` in one piece."""
+    yield text
+
+
+def text_updates(sent: list[Activity]) -> list[Activity]:
+    return [activity for activity in sent if activity.type == "typing" and activity.entities]
+
+
+async def test_no_update_goes_out_between_the_models_end_and_the_final_message() -> None:
+    # An update there would hold the final message back by a whole pacing interval.
+    async def logic(context: TurnContext) -> None:
+        started = when_sent(context, is_type("typing"))
+        async with AnswerStream(context, STREAM) as answer:
+            await started.wait()
+            await answer.consume(one_piece("All of it."))
+            await asyncio.sleep(0.06)  # Ending a little late: the pace allowed an update meanwhile.
+
+    sent = await run_turn(logic)
+    assert [update.entities[0].stream_type for update in text_updates(sent)] == ["informative"]
+    assert [final.text for final in finals(sent)] == ["All of it."]
+
+
+async def test_a_caller_that_goes_on_after_the_model_still_shows_the_text() -> None:
+    async def logic(context: TurnContext) -> None:
+        started = when_sent(context, is_type("typing"))
+        async with AnswerStream(context, STREAM) as answer:
+            await started.wait()
+            await answer.consume(one_piece("First part."))
+            shown = when_sent(context, lambda activity: activity.text == "First part.")
+            await asyncio.wait_for(shown.wait(), 5)  # More work follows; the text is not held back.
+            await answer.consume(one_piece(" Second part."))
+
+    sent = await run_turn(logic)
+    assert [final.text for final in finals(sent)] == ["First part. Second part."]

@@ -161,3 +161,24 @@ async def test_slow_model_shows_thinking_until_the_first_token(
     assert start.stream_info["streamType"] == "informative"
     assert final.received_at - start.received_at >= 1.5 - ANSWER_TOKEN_DELAY
     assert final.activity["text"] == "Done."
+
+
+async def test_updates_and_the_final_carry_what_the_model_sent_before_them(
+    start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
+) -> None:
+    # The answer reads the model's stream in batches, just before each update may go out: no update
+    # may lag behind what had arrived, and the final must follow the last token by at most a pace.
+    model_server.tokens = [f" w{number}" for number in range(60)]
+    model_server.token_delay = 0.05
+    bot = await start_bot(model_env)
+    await bot.post_activity(user_message("A long one, please.", connector.url))
+    assert await connector.wait_for_answers() == [model_server.answer]
+
+    sent = list(zip(model_server.tokens, model_server.token_sent_at, strict=True))
+    _thinking, *updates, final = [item for item in connector.accepted() if item.stream_info]
+    assert len(updates) >= 2
+    for update in updates:
+        # Loopback moves a token in well under 50 ms; the update's send started before it arrived.
+        arrived = "".join(token for token, at in sent if at < update.received_at - 0.05)
+        assert update.activity["text"].startswith(arrived)
+    assert final.received_at - model_server.token_sent_at[-1] < 1.0 + 0.25

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,8 @@ class ModelServer:
     compress: bool = False
     """Encode the stream (gzip or deflate, as the request accepts)."""
     requests: list[ModelRequest] = field(default_factory=list)
+    token_sent_at: list[float] = field(default_factory=list)
+    """`time.monotonic()` after each token was written, for every answer, in order."""
     moderated: list[str] = field(default_factory=list)
     url: str = ""
     disconnected: asyncio.Event = field(default_factory=asyncio.Event)
@@ -116,6 +119,7 @@ class ModelServer:
                 if index:
                     await asyncio.sleep(self.token_delay)
                 await self._send(response, {"content": token}, None)
+                self.token_sent_at.append(time.monotonic())
             await self._send(response, {}, "stop")
             await response.write(b"data: [DONE]\n\n")
             await response.write_eof()
