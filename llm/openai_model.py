@@ -52,18 +52,20 @@ class OpenAIChatModel:
             # Leaving this block, also by cancellation, closes the HTTP response: the server
             # sees the connection close and stops generating.
             async with request as response:
-                pending = b""
+                events = _EventReader()
                 async for chunk in _body_chunks(response):
-                    *lines, pending = (pending + chunk).split(b"\n")
                     # One piece per read, however many events it holds: a caller that reads in
                     # batches (see `streams_ahead`) gets a batch in one step.
-                    text, ended, failure = _events_text(lines)
+                    text = events.feed(chunk)
                     if text:
                         yield text
-                    if failure is not None:
-                        raise failure
-                    if ended:
+                    if events.failure is not None:
+                        raise events.failure
+                    if events.done:
                         return
+                if not events.finished:
+                    # The body ended without a finish reason or [DONE]: the answer was cut off.
+                    raise ModelError("the connection to the model service broke")
         except (httpx2.RequestError, openai.APIConnectionError, aiohttp.ClientError, TimeoutError) as error:
             raise ModelError(_connection_problem(error)) from error
         except openai.APIStatusError as error:
@@ -146,45 +148,58 @@ def _connection_problem(error: BaseException) -> str:
     return "the model service could not be reached"
 
 
-def _events_text(lines: list[bytes]) -> tuple[str, bool, ModelError | None]:
-    """The text of complete event lines; whether the stream ended; the error it reported, if any.
+class _EventReader:
+    """Reads the server-sent events of a chat completion stream, one network read at a time.
 
-    The text before an end or an error is kept: the user sees what the model said until then.
+    OpenAI-compatible servers send each chunk as one `data:` line of JSON, the last one with a
+    `finish_reason`, then `data: [DONE]`. Azure also sends chunks without choices (content-filter
+    results), which carry no text. The text before an end or an error is kept.
     """
-    pieces: list[str] = []
-    for line in lines:
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self.finished = False
+        """A chunk said why the answer ended (its `finish_reason`), or [DONE] came."""
+        self.done = False
+        """[DONE] came: nothing more will."""
+        self.failure: ModelError | None = None
+        """The error the stream reported or that reading it found; set once, then reading stops."""
+
+    def feed(self, data: bytes) -> str:
+        """The text in the complete events of what has arrived so far (with `data`)."""
+        *lines, self._pending = (self._pending + data).split(b"\n")
+        pieces: list[str] = []
+        for line in lines:
+            try:
+                text = self._event_text(line)
+            except ModelError as error:
+                self.failure = error
+                break
+            if self.done:
+                break
+            if text:
+                pieces.append(text)
+        return "".join(pieces)
+
+    def _event_text(self, line: bytes) -> str:
+        if not line.startswith(b"data:"):
+            return ""  # a blank separator, a comment (keep-alive) or an event name
+        data = line[5:].strip()
+        if data == b"[DONE]":
+            self.done = self.finished = True
+            return ""
         try:
-            delta = _delta(line)
-        except ModelError as error:
-            return "".join(pieces), False, error
-        if delta is None:
-            return "".join(pieces), True, None
-        if delta:
-            pieces.append(delta)
-    return "".join(pieces), False, None
-
-
-def _delta(line: bytes) -> str | None:
-    """The text in one server-sent event line; "" for lines without text, None at the end.
-
-    OpenAI-compatible servers send each chunk as one `data:` line of JSON, then `data: [DONE]`.
-    Azure also sends chunks without choices (content-filter results), which carry no text.
-    """
-    if not line.startswith(b"data:"):
-        return ""  # a blank separator, a comment (keep-alive) or an event name
-    data = line[5:].strip()
-    if data == b"[DONE]":
-        return None
-    try:
-        chunk = orjson.loads(data)  # A third of the stdlib's time, on every token.
-    except orjson.JSONDecodeError as error:
-        raise ModelError("the model service sent a malformed stream") from error
-    if not isinstance(chunk, dict):
-        raise ModelError("the model service sent a malformed stream")
-    if chunk.get("error"):
-        raise ModelError("the model service reported an error mid-answer")
-    choices = chunk.get("choices")
-    if not choices:
-        return ""
-    delta = choices[0].get("delta") or {}
-    return delta.get("content") or ""
+            chunk = orjson.loads(data)  # A third of the stdlib's time, on every token.
+        except orjson.JSONDecodeError as error:
+            raise ModelError("the model service sent a malformed stream") from error
+        if not isinstance(chunk, dict):
+            raise ModelError("the model service sent a malformed stream")
+        if chunk.get("error"):
+            raise ModelError("the model service reported an error mid-answer")
+        choices = chunk.get("choices")
+        if not choices:
+            return ""
+        choice = choices[0]
+        if choice.get("finish_reason"):
+            self.finished = True
+        return (choice.get("delta") or {}).get("content") or ""

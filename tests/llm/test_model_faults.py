@@ -57,6 +57,18 @@ async def test_disconnect_mid_answer_keeps_the_text_and_adds_a_note(
     assert len(model_server.requests) == 1  # not retried: the user already has part of it
 
 
+async def test_a_stream_that_ends_without_its_end_marker_is_not_a_complete_answer(
+    start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
+) -> None:
+    # A proxy or server that closes the body cleanly mid-answer: the text so far is not the answer.
+    model_server.end_after = 5
+    bot = await start_bot(model_env)
+    [answer] = await ask(bot, connector)
+    partial = "".join(model_server.tokens[:5])
+    note = "_(The answer ended early: the connection to the model service broke. Please try again.)_"
+    assert answer == f"{partial}\n\n{note}"
+
+
 async def test_silent_model_ends_the_answer_with_a_note(
     start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
 ) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from config import DefaultConfig
 from llm import ModelError, create_chat_model
-from llm.openai_model import OpenAIChatModel, _body_chunks
+from llm.openai_model import OpenAIChatModel, _body_chunks, _EventReader
 from tests.support.model_server import ModelServer
 
 QUESTION = [{"role": "user", "content": "Say something."}]
@@ -182,3 +182,13 @@ async def test_the_body_is_read_straight_from_aiohttp(
             assert b"[DONE]" in b"".join([chunk async for chunk in chunks])
     finally:
         await client.close()
+
+
+def test_a_finish_reason_without_done_ends_the_answer_properly() -> None:
+    # Some OpenAI-compatible servers stop after the chunk with the finish reason, without [DONE].
+    events = _EventReader()
+    text = b'data: {"choices": [{"delta": {"content": "Hi"}, "finish_reason": null}]}\n\n'
+    assert events.feed(text) == "Hi"
+    assert not events.finished
+    assert events.feed(b'data: {"choices": [{"delta": {}, "finish_reason": "stop"}]}\n\n') == ""
+    assert events.finished and not events.done

@@ -49,6 +49,8 @@ class ModelServer:
     hang_after: int | None = None
     preamble: list[bytes] = field(default_factory=list)
     """Raw SSE lines sent before the first token: keep-alive comments, chunks without choices."""
+    end_after: int | None = None
+    """End the body cleanly after that many tokens, without a finish reason or [DONE]."""
     error_after: int | None = None
     """Send an in-stream error event (as OpenAI does) after that many tokens."""
     answer_with: Callable[[list[dict[str, Any]]], list[str]] | None = None
@@ -112,6 +114,9 @@ class ModelServer:
                     await response.write(
                         b'data: {"error": {"message": "overloaded", "type": "server_error"}}\n\n'
                     )
+                    await response.write_eof()
+                    return response
+                if index == self.end_after:
                     await response.write_eof()
                     return response
                 if index == self.hang_after:
