@@ -28,6 +28,7 @@ from dialogs.chat_history import HISTORY_PROPERTY
 from dialogs.user_profile import PROFILE_PROPERTY
 from host import MessagesEndpoint, json_errors, on_turn_error
 from host.health import Readiness, healthz
+from host.runtime import tune_garbage_collector
 from llm import ChatModel, create_chat_model
 from llm.circuit_breaker import CircuitBreakerModel
 from llm.moderation import OpenAIModeration
@@ -190,7 +191,9 @@ async def init_app() -> web.Application:
     except ConfigError as error:
         logger.error("Configuration error: %s", error)
         raise SystemExit(3) from None
-    return create_app(config)
+    app = create_app(config)
+    tune_garbage_collector()
+    return app
 
 
 def main() -> None:
@@ -199,7 +202,9 @@ def main() -> None:
         config = _read_config()
     except ConfigError as error:
         sys.exit(f"Configuration error: {error}")
-    web.run_app(create_app(config), host=config.HOST, port=config.PORT)
+    app = create_app(config)
+    tune_garbage_collector()
+    web.run_app(app, host=config.HOST, port=config.PORT)
     logger.info("stopped")
 
 
