@@ -47,9 +47,8 @@ def table(results: dict[str, Any]) -> str:
     for name, bot in results["bots"].items():
         for level in bot["levels"]:
             if level.get("skipped"):
-                lines.append(
-                    f"| {name} | {level['conversations']} | skipped: a lower level lost answers |" + " |" * 13
-                )
+                reason = level.get("reason", "skipped: a lower level lost answers")
+                lines.append(f"| {name} | {level['conversations']} | {reason} |" + " |" * 13)
                 continue
             first = level["first_text_latency"]
             cells = [

@@ -48,6 +48,7 @@ INTERVALS = {"msteams": 1.0, "webchat": 0.5}
 MODES: dict[driver.Channel, Mode] = {"msteams": "teams", "webchat": "webchat"}
 WARM_UP = {"tokens": 5, "rate": 100.0, "first_token_delay": 0.0}
 WARM_UP_DEADLINE = 30.0
+SKIPPED_AFTER_LOSS = "skipped: a lower level lost answers or was not measured"
 QUIET_CORES = 0.3  # Busy cores (outside this run) below which the machine counts as quiet.
 
 
@@ -243,10 +244,17 @@ async def sweep_bot(
     stopped = False
     for conversations in settings.sweep:
         if stopped:
-            levels.append({"conversations": conversations, "skipped": True})
+            levels.append({"conversations": conversations, "skipped": True, "reason": SKIPPED_AFTER_LOSS})
             continue
         print(f"{name}: {conversations} conversations …", flush=True)
-        figures = await run_level(harness, name, command, conversations, settings)
+        try:
+            figures = await run_level(harness, name, command, conversations, settings)
+        except Exception as error:  # One level that cannot be measured must not lose the whole run.
+            reason = f"not measured: {type(error).__name__} {error}".strip()
+            print(f"  {reason}", flush=True)
+            levels.append({"conversations": conversations, "skipped": True, "reason": reason})
+            stopped = not keep_going
+            continue
         first = figures["first_text_latency"]
         print(
             f"  first text p50 {report.fmt(first['p50'])} s, p99 {report.fmt(first['p99'])} s; "

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks import report, run
+
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE_TIMEOUT = 60
 
@@ -46,3 +48,25 @@ def test_quick_sweep_of_our_bot_is_complete_and_sane(tmp_path: Path) -> None:
         assert level["peak_rss_mb"] > 0
     assert results["bots"]["ours"]["max_held"] == 10
     assert "| ours | 10 |" in finished.stdout
+
+
+async def test_a_level_that_cannot_be_measured_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
+    # A bot that dies at start: its level says why, its higher levels are skipped, nothing raises.
+    settings = run.Settings(
+        sweep=[1, 10],
+        tokens=5,
+        rate=100.0,
+        first_token_delay=0.0,
+        channel="msteams",
+        grace=1.0,
+        max_p99_lag=0.25,
+        quiet_wait=0.0,
+    )
+    harness = run.Harness(None, "", None, "", None, tmp_path)  # type: ignore[arg-type]  # never reached
+    dying_bot = [sys.executable, "-c", "raise SystemExit(7)"]
+    result = await run.sweep_bot(harness, "ours", dying_bot, settings, keep_going=False)
+    failed, skipped = result["levels"]
+    assert failed["skipped"] and "exited with 7" in failed["reason"]
+    assert skipped["skipped"] and skipped["reason"] == run.SKIPPED_AFTER_LOSS
+    assert result["max_held"] == 0
+    assert "exited with 7" in report.table({"bots": {"ours": result}})
