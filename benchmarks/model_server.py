@@ -150,7 +150,10 @@ class _Pacer:
         if transport is None or transport.is_closing():
             stream.finished.set_result(None)  # The bot closed the stream; the record shows how far it got.
             return
-        last = min(len(stream.chunks), int((now - stream.first_due) * stream.rate) + 1)
+        # The next token is due (the heap says so); the arithmetic alone can round it back to "not
+        # yet", which once wrote an empty chunk (the end of a chunked body) and then spun forever.
+        due = max(stream.next_index + 1, int((now - stream.first_due) * stream.rate) + 1)
+        last = min(len(stream.chunks), due)
         data = b"".join(stream.chunks[stream.next_index : last])
         transport.write(b"%x\r\n%b\r\n" % (len(data), data))
         written = time.monotonic()
