@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -20,6 +21,7 @@ T = TypeVar("T")
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS bot_state (key TEXT PRIMARY KEY, etag TEXT NOT NULL, value TEXT NOT NULL)"
 )
+WAL_SWITCH_RETRY = 0.01  # seconds between tries to switch a new file to WAL mode
 _UPSERT = (
     "INSERT INTO bot_state (key, etag, value) VALUES (?, ?, ?) "
     "ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, value = excluded.value"
@@ -96,7 +98,7 @@ class SqliteStorage(RowStorage):
         self._path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self._path, timeout=self._busy_timeout, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            self._use_wal(conn)
             # In WAL mode NORMAL never corrupts the file and keeps every commit through a crash of
             # the bot; only an OS crash or power loss may undo the last ones. FULL would wait for
             # the disk on every commit, about ten times longer, on the one thread all saves share.
@@ -106,6 +108,23 @@ class SqliteStorage(RowStorage):
             conn.close()
             raise
         return conn
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL mode (it stays so), waiting out other processes doing the same.
+
+        SQLite answers "database is locked" at once, without its busy timeout, when two connections
+        switch a new file's journal mode together: two bots starting on one fresh file did, and a
+        user's first message failed.
+        """
+        give_up_at = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= give_up_at:
+                    raise
+                time.sleep(WAL_SWITCH_RETRY)
 
     def _disconnect(self) -> None:
         if self._conn is not None:
