@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from tests.conftest import StartBot
 from tests.support.activities import user_message
-from tests.support.bot import BotClient
 from tests.support.connector import Fault, RecordingConnector, is_stream_update
 from tests.support.model_server import ModelServer
-
-
-async def scrape(bot: BotClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    async with bot.session.get(f"{bot.url}/metrics") as response:
-        assert response.status == 200
-        assert response.content_type == "text/plain"
-        text = await response.text()
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
 
 
 async def test_metrics_follow_answers_and_throttling(
@@ -30,13 +15,13 @@ async def test_metrics_follow_answers_and_throttling(
     model_server.token_delay = 0.1
     connector.faults = [Fault(is_stream_update, 429, retry_after=0.5)]
     bot = await start_bot(model_env)
-    before = await scrape(bot)
+    before = await bot.metrics()
     assert before[("bot_active_answers", ())] == 0
 
     await bot.post_activity(user_message("hi", connector.url))
     await connector.wait_for_answers()
     await bot.answers_done()
-    after = await scrape(bot)
+    after = await bot.metrics()
 
     assert after[("bot_answers_total", (("outcome", "complete"),))] == 1
     assert after[("bot_active_answers", ())] == 0
@@ -65,7 +50,7 @@ async def test_failed_and_stopped_answers_are_counted_by_outcome(
     await bot.post_activity(user_message("again", connector.url))
     await connector.wait_until(lambda: any(item.status == 403 for item in connector.received))
     await bot.answers_done()
-    metrics = await scrape(bot)
+    metrics = await bot.metrics()
     assert metrics[("bot_answers_total", (("outcome", "stopped"),))] == 1
     assert metrics[("bot_answers_total", (("outcome", "failed"),))] == 1
     assert metrics[("bot_model_errors_total", (("error", "ModelError"),))] == 1

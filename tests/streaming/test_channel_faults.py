@@ -12,7 +12,6 @@ import time
 
 from streaming.answer_stream import STOP_NOTES, StopReason
 from tests.conftest import StartBot
-from tests.observability.test_metrics import scrape
 from tests.support.activities import user_message
 from tests.support.connector import Fault, Received, RecordingConnector, is_final, is_stream_update
 from tests.support.model_server import ModelServer
@@ -98,7 +97,7 @@ async def test_errors_without_a_body_are_failures_like_any_other(
     assert await connector.wait_for_answers() == [model_server.answer]
     assert is_final(connector.received[-1])
     await bot.answers_done()
-    metrics = await scrape(bot)
+    metrics = await bot.metrics()
     assert metrics[("bot_active_answers", ())] == 0
     assert metrics[("bot_answers_total", (("outcome", "complete"),))] == 1
 

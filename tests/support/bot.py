@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from prometheus_client.parser import text_string_to_metric_families
 
 from app import ANSWERS
 
@@ -39,3 +40,15 @@ class BotClient:
             f"{self.url}/api/messages", data=data, headers=headers, skip_auto_headers=skip
         ) as response:
             return response.status, await response.text()
+
+    async def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        """GET /metrics, parsed: each sample's value by (name, sorted labels)."""
+        async with self.session.get(f"{self.url}/metrics") as response:
+            assert response.status == 200
+            assert response.content_type == "text/plain"
+            text = await response.text()
+        return {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
