@@ -50,7 +50,8 @@ FINISH_GRACE = 0.1  # how long an update waits for the final message once the mo
 class StopReason(StrEnum):
     """Why an answer stopped before the model finished it."""
 
-    STOPPED_BY_USER = "stopped_by_user"
+    STOPPED_BY_USER = "stopped_by_user"  # the channel's Stop button: the channel refuses more sends
+    STOP_COMMAND = "stop_command"  # the user typed stop or cancel: the final message says so
     NEW_MESSAGE = "new_message"
     SHUTDOWN = "shutdown"
     MODEL_SILENT = "model_silent"
@@ -61,12 +62,13 @@ class AnswerOutcome(StrEnum):
     """How an answer ended, as recorded in the history and the logs."""
 
     COMPLETE = "complete"
-    STOPPED = "stopped"  # the user pressed Stop
+    STOPPED = "stopped"  # the user pressed Stop, or typed stop or cancel
     INTERRUPTED = "interrupted"  # a new message or a shutdown cut it short
     FAILED = "failed"  # the model or the channel failed
 
 
 STOP_NOTES: dict[StopReason, str] = {
+    StopReason.STOP_COMMAND: "_(Stopped.)_",
     StopReason.NEW_MESSAGE: "_(Interrupted by your new message.)_",
     StopReason.SHUTDOWN: "_(The bot is restarting, so the answer stops here. Please ask again shortly.)_",
     StopReason.MODEL_SILENT: "_(The model stopped responding, so the answer ends here. Please try again.)_",
@@ -74,6 +76,7 @@ STOP_NOTES: dict[StopReason, str] = {
 }
 STOP_OUTCOMES: dict[StopReason, AnswerOutcome] = {
     StopReason.STOPPED_BY_USER: AnswerOutcome.STOPPED,
+    StopReason.STOP_COMMAND: AnswerOutcome.STOPPED,
     StopReason.NEW_MESSAGE: AnswerOutcome.INTERRUPTED,
     StopReason.SHUTDOWN: AnswerOutcome.INTERRUPTED,
     StopReason.MODEL_SILENT: AnswerOutcome.FAILED,
@@ -148,6 +151,10 @@ class AnswerSlot(Protocol):
     """Whoever may interrupt this turn's answer (see `ConversationAnswers`)."""
 
     def attach(self, answer: AnswerStream) -> None: ...
+
+    def shared_pacer(self, own: Pacer) -> Pacer:
+        """The conversation's pacer, so that the pace holds between its streams; `own` if it has none."""
+        ...
 
 
 def failure_note(error: BaseException) -> str:
@@ -282,6 +289,7 @@ class AnswerStream:
             self._observer.answer_started()
         slot: AnswerSlot | None = self._context.turn_state.get(ANSWER_SLOT_KEY)
         if slot is not None:
+            self._pacer = slot.shared_pacer(self._pacer)
             slot.attach(self)
         if self._streaming:
             self._wake.set()  # The informative update opens the stream right away.
@@ -417,7 +425,9 @@ class AnswerStream:
             if self._pump is not None and self._pump.done() and await self._ending_soon():
                 return
             try:
-                await self._start_new_piece_if_over_budget()
+                if await self._start_new_piece_if_over_budget():
+                    self._wake.set()  # The next piece opens once the pace allows.
+                    continue
             except SendError:
                 logger.warning("could not finish an over-long stream; the rest will come as a message")
                 self._streaming = False
@@ -528,6 +538,7 @@ class AnswerStream:
         elif error.failure in (SendFailure.STREAM_TIME_LIMIT, SendFailure.TOO_LARGE) and self._stream_id:
             # The channel closed this stream; what it accepted stays, the rest goes on in a new one.
             logger.warning("channel ended the stream (%s); continuing in a new one", error)
+            self._pacer.sent(now)  # A refused request still counts against the channel's rate.
             self._open_next_piece(self._shown_end)
         else:
             logger.warning("channel refused streaming (%s); the answer will come as a message", error)
@@ -536,20 +547,21 @@ class AnswerStream:
         self._wake.set()  # Try again with the latest text once the pace allows.
         return True
 
-    async def _start_new_piece_if_over_budget(self) -> None:
-        """Finish the current stream before the channel's size or time limit, and go on in a new one.
+    async def _start_new_piece_if_over_budget(self) -> bool:
+        """Finish the current stream before the channel's size or time limit; True if it did.
 
         A stream is finished while there is still time for its final message: at the last send
         slot before `max_stream_seconds`. Text beyond the size budget goes on in new pieces.
         """
         age = self._loop.time() - self._stream_opened_at
-        if self._stream_id and age + self._pacer.current >= self._settings.max_stream_seconds:
-            await self._finish_piece()
-        while (
+        over_time = bool(self._stream_id) and age + self._pacer.current >= self._settings.max_stream_seconds
+        over_size = (
             utf16_length(self._text[self._piece_start : self._showable_end()])
             > self._settings.max_message_utf16
-        ):
+        )
+        if over_time or over_size:
             await self._finish_piece()
+        return over_time or over_size
 
     def _showable_end(self) -> int:
         return self._allowed_end() if self._filter is not None else len(self._text)

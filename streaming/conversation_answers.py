@@ -19,6 +19,7 @@ from botbuilder.core import BotAdapter, Middleware, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference, DeliveryModes
 
 from .answer_stream import ANSWER_SLOT_KEY, AnswerStream, StopReason
+from .pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,13 @@ class _Conversation:
         self.pending_stop: StopReason | None = None
         self.turns_waiting = 0
         self.user_id: str | None = None  # who asked the question being answered
+        self.pacer: Pacer | None = None  # the pace of the conversation's stream sends, kept between answers
+
+    def shared_pacer(self, own: Pacer) -> Pacer:
+        """The pacer of the conversation's earlier answers, so a new stream keeps the channel's pace."""
+        if self.pacer is None or self.pacer.interval != own.interval:
+            self.pacer = own
+        return self.pacer
 
     def attach(self, answer: AnswerStream) -> None:
         """Called by the answer's stream when it opens, so that it can be interrupted."""
@@ -97,12 +105,27 @@ class ConversationAnswers:
         """How many answers are in progress."""
         return len(self._running)
 
-    def answering_elsewhere(self, user_id: str, key: str) -> bool:
-        """Whether an answer to `user_id` is in progress in a conversation other than `key`."""
-        return any(
-            conversation.answering and conversation.user_id == user_id and other != key
+    def answers_elsewhere(self, user_id: str, key: str) -> int:
+        """How many answers to `user_id` are in progress in conversations other than `key`."""
+        return sum(
+            1
             for other, conversation in self._conversations.items()
+            if conversation.answering and conversation.user_id == user_id and other != key
         )
+
+    def answering(self, key: str) -> bool:
+        """Whether an answer is on its way in conversation `key`."""
+        conversation = self._conversations.get(key)
+        return conversation is not None and conversation.answering
+
+    async def stop(self, key: str, reason: StopReason) -> None:
+        """End the answer in progress in conversation `key` and wait until it has delivered and saved."""
+        conversation = self._conversations.get(key)
+        task = conversation.task if conversation is not None else None
+        if conversation is None or task is None:
+            return
+        conversation.interrupt(reason)
+        await asyncio.wait({task})
 
     async def wait_idle(self) -> None:
         """Wait until no answer is in progress (each has delivered its final message and saved)."""
@@ -196,8 +219,14 @@ class ConversationAnswers:
             self._idle.set()
 
     def _forget_if_idle(self, key: str, conversation: _Conversation) -> None:
-        if conversation.idle and self._conversations.get(key) is conversation:
-            del self._conversations[key]
+        if not conversation.idle or self._conversations.get(key) is not conversation:
+            return
+        loop = asyncio.get_running_loop()
+        if conversation.pacer is not None and conversation.pacer.next_send_at > loop.time():
+            # Kept until its pace allows a send again, so that the next answer keeps to it.
+            loop.call_at(conversation.pacer.next_send_at, self._forget_if_idle, key, conversation)
+            return
+        del self._conversations[key]
 
 
 class ConversationOrderMiddleware(Middleware):

@@ -90,6 +90,9 @@ class RecordingConnector:
 
     rate_limit_interval: float | None = None
     """Answer 429 to a stream request that comes sooner than this after the stream's previous one."""
+    conversation_rate_limit_interval: float | None = None
+    """Answer 429 to a stream request (a start or a final too) that comes sooner than this after the
+    conversation's previous stream request: the strict reading of Teams' one request a second."""
     stop_after_requests: int | None = None
     """Act as if the user pressed Stop once a stream has accepted this many requests (its start too)."""
     stream_time_limit: float | None = None
@@ -103,6 +106,7 @@ class RecordingConnector:
     protocol_errors: list[str] = field(default_factory=list)
     url: str = ""
     _streams: dict[str, _Stream] = field(default_factory=dict)
+    _last_stream_request: dict[str, float] = field(default_factory=dict)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def app(self) -> web.Application:
@@ -169,6 +173,12 @@ class RecordingConnector:
             return self._plain(item)
         if self.refuse_streaming:
             return 405, _error("BadArgument", "Method Not Allowed"), {}
+        conversation = item.path.split("/")[3]
+        previous = self._last_stream_request.get(conversation)
+        self._last_stream_request[conversation] = item.received_at
+        interval = self.conversation_rate_limit_interval
+        if interval is not None and previous is not None and item.received_at - previous < interval:
+            return 429, _error("Throttled", "Too many requests"), {"Retry-After": "1"}
         return self._stream(item, info)
 
     def _plain(self, item: Received) -> tuple[int, dict[str, Any], dict[str, str]]:
