@@ -20,7 +20,7 @@ from aiohttp import web
 from botbuilder.core import ConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter
 
-from bots import ChatBot, GroupMentionMiddleware, TurnStateSaver
+from bots import ChatBot, GroupMentionMiddleware, TurnStateSaver, TypedStopMiddleware
 from config import ConfigError, DefaultConfig
 from connector import ConnectorHttp, FastConnectorAuthentication
 from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog, ResetDialog, SettingsDialog
@@ -106,6 +106,8 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     # Before the turn order: a group message that does not @mention the bot must not interrupt
     # the answer in progress.
     adapter.use(GroupMentionMiddleware())
+    # A typed stop is never refused by the limits below, and does not wait behind the answer it ends.
+    adapter.use(TypedStopMiddleware(answers))
     # Limits and moderation refuse a message before it interrupts the answer in progress.
     adapter.use(
         UserLimitsMiddleware(
@@ -113,6 +115,7 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
             max_chars=config.MAX_MESSAGE_CHARS,
             per_minute=config.USER_MESSAGES_PER_MINUTE,
             burst=config.USER_MESSAGE_BURST,
+            max_answers=config.MAX_ANSWERS_PER_USER,
         )
     )
     moderation_service = OpenAIModeration(config) if config.MODERATION == "openai" else None

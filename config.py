@@ -155,6 +155,7 @@ class DefaultConfig:
             "USER_MESSAGES_PER_MINUTE", 30.0, minimum=0.1, maximum=10_000.0
         )
         self.USER_MESSAGE_BURST = read.integer("USER_MESSAGE_BURST", 10, minimum=1, maximum=10_000)
+        self.MAX_ANSWERS_PER_USER = read.integer("MAX_ANSWERS_PER_USER", 2, minimum=1, maximum=1_000)
         self.BLOCKED_TERMS = [term.strip() for term in read.text("BLOCKED_TERMS").split(",") if term.strip()]
         self.MODERATION = read.choice("MODERATION", "off", ("off", "openai"))
         if self.MODERATION == "openai" and self.MODEL_PROVIDER != "openai":

@@ -19,7 +19,9 @@ logger = logging.getLogger(__name__)
 
 TOO_LONG_REPLY = "Your message is {length:,} characters long; I can read up to {limit:,}. Please shorten it."
 TOO_FAST_REPLY = "You're sending messages faster than I can answer them. Please wait a few seconds."
-BUSY_REPLY = "I'm still answering your question in another chat. Please wait until that answer is finished."
+BUSY_REPLY = (
+    "I'm still answering your questions in other chats. Please wait until one of those answers is finished."
+)
 PRUNE_EVERY = 1000  # messages between clean-ups of the buckets of users who have gone quiet
 
 
@@ -32,10 +34,10 @@ class _Bucket:
 
 
 class UserLimitsMiddleware(Middleware):
-    """Message length cap, a per-user rate limit (token bucket), and one answer at a time per user.
+    """Message length cap, a per-user rate limit (token bucket), and a cap on a user's answers at once.
 
     A user may interrupt their own answer with a new message in the same conversation (that is how
-    the bot works), but not start a second answer in another conversation while one is running.
+    the bot works), but not start more than `max_answers` answers at once across conversations.
     """
 
     def __init__(
@@ -45,12 +47,14 @@ class UserLimitsMiddleware(Middleware):
         max_chars: int,
         per_minute: float,
         burst: int,
+        max_answers: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._answers = answers
         self._max_chars = max_chars
         self._refill_per_second = per_minute / 60.0
         self._burst = burst
+        self._max_answers = max_answers
         self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
         self._seen = 0
@@ -70,8 +74,8 @@ class UserLimitsMiddleware(Middleware):
             logger.info("refused a message over the user's rate limit")
             await context.send_activity(TOO_FAST_REPLY)
             return
-        if self._answers.answering_elsewhere(user, conversation_key(activity)):
-            logger.info("refused a message while the user's answer runs in another conversation")
+        if self._answers.answers_elsewhere(user, conversation_key(activity)) >= self._max_answers:
+            logger.info("refused a message while the user's answers run in other conversations")
             await context.send_activity(BUSY_REPLY)
             return
         await logic()

@@ -35,15 +35,33 @@ async def test_a_user_over_the_rate_limit_is_asked_to_wait(
     assert len(model_server.requests) == 3
 
 
-async def test_one_answer_at_a_time_per_user_across_conversations(
+async def test_a_user_gets_at_most_the_configured_answers_at_once_across_conversations(
     start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
 ) -> None:
     model_server.tokens = [f" word{number}" for number in range(40)]
     model_server.token_delay = 0.1
-    bot = await start_bot(model_env)
+    bot = await start_bot(model_env)  # the default: two answers at once
+    for conversation in ("conv-a", "conv-b"):
+        await bot.post_activity(user_message("long one", connector.url, conversation_id=conversation))
+    await connector.wait_until(lambda: len(model_server.requests) == 2)
+    await bot.post_activity(user_message("meanwhile", connector.url, conversation_id="conv-c"))
+    await bot.answers_done()
+    assert connector.bubbles().count(BUSY_REPLY) == 1
+    assert len(model_server.requests) == 2
+    assert connector.bubbles().count(model_server.answer) == 2  # the running answers were not disturbed
+
+
+async def test_one_answer_at_a_time_per_user_when_so_configured(
+    start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
+) -> None:
+    model_server.tokens = [f" word{number}" for number in range(40)]
+    model_server.token_delay = 0.1
+    bot = await start_bot({**model_env, "MAX_ANSWERS_PER_USER": "1"})
     await bot.post_activity(user_message("long one", connector.url, conversation_id="conv-a"))
     await connector.wait_until(lambda: any(is_stream_update(item) for item in connector.received))
     await bot.post_activity(user_message("meanwhile", connector.url, conversation_id="conv-b"))
+    # A new message in the answer's own conversation is not refused: it interrupts the answer.
+    await bot.post_activity(user_message("instead", connector.url, conversation_id="conv-a"))
     await bot.answers_done()
-    assert BUSY_REPLY in connector.bubbles()
-    assert len(model_server.requests) == 1
+    assert connector.bubbles().count(BUSY_REPLY) == 1
+    assert len(model_server.requests) == 2
