@@ -31,7 +31,22 @@ PHRASES: dict[Command, frozenset[str]] = {
             "how do you work",
         }
     ),
-    Command.CANCEL: frozenset({"cancel", "never mind", "nevermind", "quit", "abort", "exit", "cancel that"}),
+    Command.CANCEL: frozenset(
+        {
+            "cancel",
+            "never mind",
+            "nevermind",
+            "quit",
+            "abort",
+            "exit",
+            "cancel that",
+            "stop",
+            "stop it",
+            "stop that",
+            "stop generating",
+            "stop answering",
+        }
+    ),
     Command.RESET: frozenset(
         {
             "reset",
