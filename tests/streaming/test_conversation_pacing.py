@@ -7,6 +7,8 @@ new stream that opens right after the previous one's final draws a 429.
 
 from __future__ import annotations
 
+import itertools
+
 from tests.conftest import StartBot
 from tests.support.activities import user_message
 from tests.support.connector import Fault, Received, RecordingConnector, is_final, is_stream_update
@@ -20,7 +22,7 @@ def stream_sends(connector: RecordingConnector) -> list[Received]:
 
 
 def assert_paced(sends: list[Received], interval: float) -> None:
-    gaps = [later.received_at - earlier.received_at for earlier, later in zip(sends, sends[1:])]
+    gaps = [later.received_at - earlier.received_at for earlier, later in itertools.pairwise(sends)]
     assert gaps, "expected several stream sends"
     assert min(gaps) >= interval, f"two stream sends {min(gaps):.3f}s apart"
 
@@ -36,7 +38,8 @@ async def test_a_new_answers_stream_keeps_the_pace_after_the_interrupted_ones_fi
     await connector.wait_until(lambda: any(is_stream_update(item) for item in connector.received))
 
     model_server.tokens, model_server.token_delay = WORDS[:10], 0.2
-    await bot.post_activity(user_message("second", connector.url, conversation_id=first["conversation"]["id"]))
+    second = user_message("second", connector.url, conversation_id=first["conversation"]["id"])
+    await bot.post_activity(second)
     bubbles = await connector.wait_for_answers(2)
 
     assert bubbles[1] == "".join(WORDS[:10])
@@ -57,7 +60,8 @@ async def test_the_next_answer_keeps_the_pace_after_the_previous_final(
     await bot.answers_done()  # the conversation is idle: nothing of it runs any more
 
     model_server.tokens, model_server.token_delay = WORDS[:10], 0.2
-    await bot.post_activity(user_message("second", connector.url, conversation_id=first["conversation"]["id"]))
+    second = user_message("second", connector.url, conversation_id=first["conversation"]["id"])
+    await bot.post_activity(second)
     await connector.wait_for_answers(2)
 
     assert [item.status for item in connector.received].count(429) == 0
