@@ -23,7 +23,7 @@ from streaming.markdown import (
 )
 from tests.conftest import StartBot
 from tests.support.activities import user_message
-from tests.support.connector import RecordingConnector, is_stream_update
+from tests.support.connector import RecordingConnector, is_final, is_stream_update
 from tests.support.model_server import ModelServer
 
 HELD_BACK = [
@@ -287,6 +287,23 @@ def web_chat_message(text: str, connector: RecordingConnector) -> dict[str, obje
     return user_message(text, connector.url, channel_id="webchat", conversation_type=None)
 
 
+def all_delivered(connector: RecordingConnector, answer: str) -> bool:
+    """Every stream has its final, and the bubbles add up to `answer`."""
+    starts = {item.reply_id for item in connector.accepted() if item.reply_id and item.stream_info}
+    ended = {item.reply_id for item in connector.accepted() if is_final(item)}
+    return (
+        starts <= ended and bool(connector.bubbles()) and without_added_fences(connector.bubbles()) == answer
+    )
+
+
+def code_bubbles_each_render_as_code(bubbles: list[str]) -> list[str]:
+    """The bubbles with code in them, each checked to open and close its own fence."""
+    code = [bubble for bubble in bubbles if "```" in bubble]
+    for bubble in code:
+        assert len(re.findall(r"^```", bubble, flags=re.MULTILINE)) == 2, f"unbalanced fence: {bubble!r}"
+    return code
+
+
 async def test_no_update_shows_half_a_marker(
     start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
 ) -> None:
@@ -302,3 +319,57 @@ async def test_no_update_shows_half_a_marker(
         prose = outside_code(text)
         assert prose.count("**") % 2 == 0, f"unbalanced bold: {text!r}"
         assert prose.count("`") % 2 == 0, f"unbalanced code: {text!r}"
+
+
+async def test_a_long_code_block_is_split_into_bubbles_that_each_render_as_code(
+    start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
+) -> None:
+    model_server.tokens = re.findall(r"[^\n]*\n|[^\n]+", CODE_ANSWER)  # line by line
+    model_server.token_delay = 0.01
+    connector.max_text_utf16 = 200
+    bot = await start_bot({**model_env, "MESSAGE_MAX_UTF16": "200", "WEBCHAT_STREAM_INTERVAL": "0.05"})
+    await bot.post_activity(web_chat_message("code", connector))
+    await connector.wait_until(lambda: all_delivered(connector, CODE_ANSWER))
+    bubbles = connector.bubbles()
+    assert all(utf16_length(bubble) <= 200 for bubble in bubbles)
+    assert len(code_bubbles_each_render_as_code(bubbles)) >= 4
+    assert all(item.accepted for item in connector.received)
+
+
+STEPS = "".join(f"step_{number}()\n" for number in range(20))
+
+
+async def stream_past_the_time_limit(
+    answer: str,
+    start_bot: StartBot,
+    model_env: dict[str, str],
+    model_server: ModelServer,
+    connector: RecordingConnector,
+) -> list[str]:
+    """Stream `answer` line by line over about 2 s, in streams that may last 1 s; return the bubbles."""
+    model_server.tokens = re.findall(r"[^\n]*\n|[^\n]+", answer)
+    model_server.token_delay = 0.1
+    connector.stream_time_limit = 1.5
+    bot = await start_bot({**model_env, "WEBCHAT_STREAM_INTERVAL": "0.1", "STREAM_MAX_SECONDS": "1.0"})
+    await bot.post_activity(web_chat_message("code", connector))
+    await connector.wait_until(lambda: all_delivered(connector, answer))
+    assert all(item.accepted for item in connector.received)
+    return connector.bubbles()
+
+
+async def test_a_stream_out_of_time_ends_before_the_code_it_has_not_shown(
+    start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
+) -> None:
+    answer = f"Run this:\n\n```python\n{STEPS}```\n\nThat is all."
+    bubbles = await stream_past_the_time_limit(answer, start_bot, model_env, model_server, connector)
+    assert bubbles == ["Run this:\n\n", f"```python\n{STEPS}```\n\nThat is all."]
+
+
+async def test_code_cut_by_the_stream_time_limit_renders_as_code_in_both_bubbles(
+    start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
+) -> None:
+    # The answer starts with code: the stream that "Thinking…" opened runs out of time inside it.
+    answer = f"```python\n{STEPS}```\n\nThat is all."
+    bubbles = await stream_past_the_time_limit(answer, start_bot, model_env, model_server, connector)
+    assert len(code_bubbles_each_render_as_code(bubbles)) == len(bubbles) >= 2
+    assert bubbles[1].startswith("```python\nstep_")
