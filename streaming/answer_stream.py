@@ -25,7 +25,7 @@ from llm import ModelError
 
 from .delivery import DeliveryPlan, StreamingSettings
 from .entities import StreamType, stamp_stream_info
-from .markdown import readable_prefix, split_point, utf16_length
+from .markdown import closing_fence, readable_prefix, reopening_fence, split_piece, utf16_length
 from .pacing import TRANSIENT_BACKOFF, Pacer, backoff
 from .send_errors import RETRYABLE, SendError, SendFailure, classify
 
@@ -191,6 +191,7 @@ class AnswerStream:
         self._streaming = plan.stream
         self._text = ""
         self._piece_start = 0  # where the current stream or message begins in the text
+        self._piece_lead = ""  # what the piece shows before its text: the code fence it reopens
         self._shown_end = 0  # how far the channel has accepted the current stream's text
         self._status = informative_text[:INFORMATIVE_TEXT_LIMIT]
         self._status_pending = plan.stream
@@ -466,18 +467,28 @@ class AnswerStream:
 
     def _next_update(self, keepalive: bool) -> tuple[StreamType, str, int] | None:
         """(stream type, text, end of that text in the answer) of the update to send, or None."""
-        readable_end = self._piece_start + len(readable_prefix(self._text[self._piece_start :]))
-        if self._filter is not None:
-            readable_end = min(readable_end, self._allowed_end())
+        readable_end = self._readable_end()
         if readable_end > self._shown_end:
-            return "streaming", self._text[self._piece_start : readable_end], readable_end
+            return "streaming", self._piece_text(readable_end), readable_end
         if self._shown_end == self._piece_start:
             if self._status_pending or keepalive:
                 return "informative", self._status, self._shown_end
             return None
         if keepalive:
-            return "streaming", self._text[self._piece_start : self._shown_end], self._shown_end
+            return "streaming", self._piece_text(self._shown_end), self._shown_end
         return None
+
+    def _readable_end(self) -> int:
+        """How far the answer can be shown in the current piece without rendering wrongly."""
+        readable = readable_prefix(self._piece_text(len(self._text)))
+        readable_end = self._piece_start + max(len(readable) - len(self._piece_lead), 0)
+        if self._filter is not None:
+            readable_end = min(readable_end, self._allowed_end())
+        return readable_end
+
+    def _piece_text(self, end: int) -> str:
+        """What the current piece shows of the answer up to `end`."""
+        return self._piece_lead + self._text[self._piece_start : end]
 
     async def _send_update(self, stream_type: StreamType, text: str, end: int) -> bool:
         """Send one update; False when this answer can stream no more."""
@@ -555,26 +566,31 @@ class AnswerStream:
         """
         age = self._loop.time() - self._stream_opened_at
         over_time = bool(self._stream_id) and age + self._pacer.current >= self._settings.max_stream_seconds
-        over_size = (
-            utf16_length(self._text[self._piece_start : self._showable_end()])
-            > self._settings.max_message_utf16
-        )
-        if over_time or over_size:
+        if over_time:
+            # Where the text renders as it will: no code block or bold is cut in two, if it can be.
+            readable_end = max(self._readable_end(), self._shown_end)
+            await self._finish_piece(readable_end if readable_end > self._piece_start else None)
+            return True
+        over_size = utf16_length(self._piece_text(self._showable_end())) > self._settings.max_message_utf16
+        if over_size:
             await self._finish_piece()
-        return over_time or over_size
+        return over_size
 
     def _showable_end(self) -> int:
         return self._allowed_end() if self._filter is not None else len(self._text)
 
-    async def _finish_piece(self) -> None:
-        """Deliver the current piece, as long as the size budget allows, and open the next one."""
-        piece = self._text[self._piece_start : self._showable_end()]
+    async def _finish_piece(self, end: int | None = None) -> None:
+        """Deliver the current piece up to `end` (all that may be shown, by default), as long as the
+        size budget allows, and open the next one."""
+        text = self._text[self._piece_start : self._showable_end() if end is None else end]
         seen = self._shown_end - self._piece_start
-        end = self._piece_start + max(split_point(piece, seen, self._settings.max_message_utf16), 1)
-        await self._deliver_piece(self._text[self._piece_start : end])
-        self._open_next_piece(end)
+        piece = split_piece(self._piece_lead, text, seen, self._settings.max_message_utf16)
+        await self._deliver_piece(self._piece_text(self._piece_start + piece.end) + piece.closing)
+        self._open_next_piece(self._piece_start + piece.end)
 
     def _open_next_piece(self, start: int) -> None:
+        """Go on at `start` in a new stream or message, reopening the code fence that `start` is in."""
+        self._piece_lead = reopening_fence(self._piece_text(start))
         self._piece_start = self._shown_end = start
         self._stream_id = None
         self._sequence = 0
@@ -590,15 +606,16 @@ class AnswerStream:
     async def _deliver_rest(self, note: str | None) -> None:
         """Send what the user has not got yet: the final of the current stream, then messages."""
         pieces: list[str] = []
-        start, seen = self._piece_start, self._shown_end
+        lead, start, seen = self._piece_lead, self._piece_start, self._shown_end
         while True:
             rest = self._text[start:]
-            if utf16_length(rest) <= self._settings.max_message_utf16:
-                pieces.append(rest)
+            if utf16_length(lead + rest) <= self._settings.max_message_utf16:
+                pieces.append(lead + rest if rest else "")
                 break
-            end = start + max(split_point(rest, seen - start, self._settings.max_message_utf16), 1)
-            pieces.append(self._text[start:end])
-            start = seen = end
+            piece = split_piece(lead, rest, seen - start, self._settings.max_message_utf16)
+            pieces.append(lead + rest[: piece.end] + piece.closing)
+            lead = reopening_fence(lead + rest[: piece.end])
+            start = seen = start + piece.end
         last = self._join(pieces[-1], note)
         if last:
             pieces[-1] = last
@@ -733,9 +750,10 @@ class AnswerStream:
 
     @staticmethod
     def _join(text: str, note: str | None) -> str:
+        """`text` and then `note`, outside any code fence that `text` was cut off in."""
         if not note:
             return text
-        return f"{text}\n\n{note}" if text else note
+        return f"{text}{closing_fence(text)}\n\n{note}" if text else note
 
     @staticmethod
     def _message(text: str) -> Activity:

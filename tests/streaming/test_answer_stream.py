@@ -98,6 +98,17 @@ async def test_cancellation_sends_the_final_and_propagates() -> None:
     assert final.text == f"Partial\n\n{INTERRUPTED_NOTE}"
 
 
+async def test_a_note_after_unfinished_code_is_not_shown_as_code() -> None:
+    async def logic(context: TurnContext) -> None:
+        with pytest.raises(asyncio.CancelledError):
+            async with AnswerStream(context, STREAM) as answer:
+                answer.append("```python\nprint(1)\n")
+                raise asyncio.CancelledError
+
+    [final] = finals(await run_turn(logic))
+    assert final.text == f"```python\nprint(1)\n```\n\n{INTERRUPTED_NOTE}"
+
+
 async def test_end_is_idempotent() -> None:
     async def logic(context: TurnContext) -> None:
         async with AnswerStream(context, ONE_MESSAGE) as answer:
