@@ -107,14 +107,14 @@ async def bot_endpoint(model: ModelServer) -> AsyncIterator[str]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def directline(bundle: Path, bot_endpoint: str) -> AsyncIterator[DirectLineEmulator]:
+async def directline(bot_endpoint: str) -> AsyncIterator[DirectLineEmulator]:
     """Direct Line for the bot and the page, which it also serves (at /), with Web Chat's bundle."""
 
     async def page(_request: web.Request) -> web.FileResponse:
         return web.FileResponse(PAGE)
 
     async def script(_request: web.Request) -> web.FileResponse:
-        return web.FileResponse(bundle)
+        return web.FileResponse(BUNDLE)
 
     emulator = DirectLineEmulator(bot_endpoint)
     app = emulator.app()
@@ -139,7 +139,11 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def chat(
-    request: pytest.FixtureRequest, browser: Browser, directline: DirectLineEmulator, artifacts_dir: Path
+    request: pytest.FixtureRequest,
+    bundle: Path,  # required: fails with the npm command to run when Web Chat is not installed
+    browser: Browser,
+    directline: DirectLineEmulator,
+    artifacts_dir: Path,
 ) -> AsyncIterator[WebChatPage]:
     """A new Web Chat page (a new conversation), ready for the first question.
 
