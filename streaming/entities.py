@@ -1,7 +1,8 @@
 """The stream-info fields, placed where each client reads them.
 
 Teams reads `streamId`, `streamType` and `streamSequence` from a `streaminfo` entity; Web Chat
-4.18 reads the same names only from `channelData`. Every stream activity carries both.
+4.18 reads the same names only from `channelData`. Every stream activity carries both, with the
+same values, except that a stream's first activity has no `streamSequence` in `channelData`.
 """
 
 from __future__ import annotations
@@ -47,12 +48,21 @@ def stamp_stream_info(
     stream_id: str | None,
     stream_sequence: int | None,
 ) -> Activity:
-    """Put the stream fields on `activity` as a Teams entity and in Web Chat's `channelData`."""
+    """Put the stream fields on `activity` as a Teams entity and in Web Chat's `channelData`.
+
+    A stream's first activity (no `stream_id` yet) keeps its `streamSequence` for Teams only. Web
+    Chat 4.18.1's activities reducer places a typing activity whose `channelData` has a
+    `streamSequence` next to earlier typing activities with the same `channelData.streamId`; a
+    first activity has none, so it matched the previous stream's first activity, and from the
+    second answer on each answer showed right under the conversation's first question (Web Chat
+    issue #5222). Without the number, Web Chat places it by its timestamp, after everything
+    before it. (Web Chat's newer source falls back to the entity when `channelData` lacks fields.)
+    """
     channel_data: dict[str, object] = {"streamType": stream_type}
     if stream_id is not None:
         channel_data["streamId"] = stream_id
-    if stream_sequence is not None:
-        channel_data["streamSequence"] = stream_sequence
+        if stream_sequence is not None:
+            channel_data["streamSequence"] = stream_sequence
     activity.entities = [
         StreamInfoEntity(stream_type=stream_type, stream_id=stream_id, stream_sequence=stream_sequence)
     ]

@@ -50,7 +50,7 @@ def bot_frames(stream: ConversationStream, conversation_id: str) -> list[Frame]:
 
 
 def stream_fields(activity: dict[str, Any]) -> dict[str, Any] | None:
-    """The ``streaminfo`` entity without its ``type``: what ``channelData`` must repeat."""
+    """The ``streaminfo`` entity without its ``type``."""
     info = stream_info(activity)
     return None if info is None else {k: v for k, v in info.items() if k != "type"}
 

@@ -70,6 +70,19 @@ class _Stream:
     cancelled: bool = False
 
 
+def web_chat_fields(info: dict[str, Any]) -> dict[str, Any]:
+    """The `channelData` a stream activity must carry for Web Chat, given its `streaminfo` entity.
+
+    The entity's fields with the same values, except a stream's first activity (no streamId yet),
+    which leaves out its streamSequence: with it, Web Chat 4.18.1 sorts that activity beside the
+    previous stream's first one, under the conversation's first question (see streaming/entities.py).
+    """
+    fields = {key: value for key, value in info.items() if key != "type"}
+    if "streamId" not in fields:
+        fields.pop("streamSequence", None)
+    return fields
+
+
 def is_stream_update(item: Received) -> bool:
     info = item.stream_info
     return bool(info and info.get("streamType") == "streaming")
@@ -193,8 +206,8 @@ class RecordingConnector:
         text = item.activity.get("text") or ""
         stream_type = info.get("streamType")
         stream_id = info.get("streamId")
-        if info != item.activity.get("channelData", {}) | {"type": "streaminfo"}:
-            self.protocol_errors.append(f"entities and channelData differ: {info} / {item.activity}")
+        if item.activity.get("channelData") != web_chat_fields(info):
+            self.protocol_errors.append(f"channelData does not match the entity: {info} / {item.activity}")
         if stream_type not in ("informative", "streaming", "final"):
             return 400, _error("BadSyntax", f"unknown streamType {stream_type!r}"), {}
 
