@@ -37,3 +37,7 @@ async def start_host(
             return await stack.enter_async_context(AgentsHostProcess(agents_interpreter, settings))
 
         yield start
+
+
+# The binding's own tests import the Agents SDK: they run in its environment (test_in_agents_venv.py).
+collect_ignore = ["sdk"]
