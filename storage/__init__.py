@@ -1,8 +1,10 @@
 """Where the bot keeps conversation and user state: memory, SQLite (default), Azure Blob or Redis.
 
-The Azure Blob and Redis backends load when first used: their client libraries take a good part of
-the start-up, and redis-py imports OpenTelemetry whenever it is installed, which a bot that exports
-no telemetry should not pay for.
+The backends are SDK-free stores of (eTag, JSON) rows (`RowStore`, storage/rows.py); each SDK has a
+face that makes them its `Storage` (storage/base.py for botbuilder). Names load on first use, so
+that the SDK-free modules import without botbuilder, and so that the Azure Blob and Redis client
+libraries, a good part of the start-up, load only when used (redis-py imports OpenTelemetry whenever
+it is installed, which a bot that exports no telemetry should not pay for).
 """
 
 from __future__ import annotations
@@ -10,22 +12,32 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .base import ClosableStorage
 from .errors import StorageConflictError, StorageUnavailableError
-from .factory import STORAGE_KINDS, StorageKind, StorageSettings, create_storage
-from .memory_storage import InMemoryStorage
-from .retry import save_with_retry
-from .sqlite_storage import SqliteStorage
+from .row_stores import STORAGE_KINDS, StorageKind, StorageSettings, create_row_store
+from .rows import Row, RowStore
 
 if TYPE_CHECKING:
+    from .base import ClosableStorage
     from .blob_storage import AzureBlobStorage
+    from .factory import create_storage
+    from .memory_storage import InMemoryStorage
     from .redis_storage import RedisStorage
+    from .retry import save_with_retry
+    from .sqlite_storage import SqliteStorage
 
-_ON_FIRST_USE = {"AzureBlobStorage": ".blob_storage", "RedisStorage": ".redis_storage"}
+_ON_FIRST_USE = {
+    "AzureBlobStorage": ".blob_storage",
+    "ClosableStorage": ".base",
+    "InMemoryStorage": ".memory_storage",
+    "RedisStorage": ".redis_storage",
+    "SqliteStorage": ".sqlite_storage",
+    "create_storage": ".factory",
+    "save_with_retry": ".retry",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """`AzureBlobStorage` and `RedisStorage`, imported on first use."""
+    """The botbuilder faces, `AzureBlobStorage` and `RedisStorage`, imported on first use."""
     if name not in _ON_FIRST_USE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(_ON_FIRST_USE[name], __name__), name)
@@ -37,11 +49,14 @@ __all__ = [
     "ClosableStorage",
     "InMemoryStorage",
     "RedisStorage",
+    "Row",
+    "RowStore",
     "SqliteStorage",
     "StorageConflictError",
     "StorageKind",
     "StorageSettings",
     "StorageUnavailableError",
+    "create_row_store",
     "create_storage",
     "save_with_retry",
 ]

@@ -1,14 +1,14 @@
-"""What our storages share: a `close()` for shutdown, and the SDK contract over rows of (eTag, JSON)."""
+"""The botbuilder face of our storages: the SDK's `Storage` contract over rows of (eTag, JSON)."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
 
 from botbuilder.core import Storage
 
 from .items import decode, encode, expected_etag, new_etag, stamp_etag
+from .rows import Row, RowStore
 
 
 class ClosableStorage(Storage, ABC):
@@ -19,19 +19,10 @@ class ClosableStorage(Storage, ABC):
         """Release the backend's connections; the storage is not used afterwards."""
 
 
-class Row(NamedTuple):
-    """One item to write: its key, the eTag it must match (None: overwrite), its new eTag, its JSON."""
-
-    key: str
-    expected: str | None
-    etag: str
-    value: str
-
-
-class RowStorage(ClosableStorage):
+class RowStorage(ClosableStorage, RowStore):
     """The botbuilder `Storage` contract for a backend that keeps (eTag, JSON text) per key.
 
-    A backend implements three primitives; a write of several items is all or nothing.
+    A backend (a `RowStore`) gets this face by inheritance, backend first: `class X(XRows, RowStorage)`.
     """
 
     async def read(self, keys: list[str]) -> dict[str, object]:
@@ -59,15 +50,3 @@ class RowStorage(ClosableStorage):
         keys = list(keys)
         if keys:
             await self._delete_rows(keys)
-
-    @abstractmethod
-    async def _read_rows(self, keys: list[str]) -> dict[str, tuple[str, str]]:
-        """(eTag, JSON) of each stored key."""
-
-    @abstractmethod
-    async def _write_rows(self, rows: list[Row]) -> None:
-        """Check every row's expected eTag, then store them all, atomically."""
-
-    @abstractmethod
-    async def _delete_rows(self, keys: list[str]) -> None:
-        """Remove the keys that exist."""
