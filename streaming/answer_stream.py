@@ -582,10 +582,16 @@ class AnswerStream:
         """Finish the current stream before the channel's size or time limit, and go on in a new one.
 
         A stream is finished while there is still time for its final message: at the last send
-        slot before `max_stream_seconds`. Text beyond the size budget goes on in new pieces.
+        slot before `max_stream_seconds`. Text beyond the size budget goes on in new pieces. A
+        stream with no text for it yet (a model reasoning for minutes) has nothing to finish it
+        with: the channel ends it, and its refusal opens the next one (see `_update_failed`).
         """
         age = self._loop.time() - self._stream_opened_at
-        if self._stream_id and age + self._pacer.current >= self._settings.max_stream_seconds:
+        if (
+            self._stream_id
+            and self._showable_end() > self._piece_start
+            and age + self._pacer.current >= self._settings.max_stream_seconds
+        ):
             await self._finish_piece()
         while (
             utf16_length(self._text[self._piece_start : self._showable_end()])

@@ -153,6 +153,22 @@ async def test_a_model_that_reasons_longer_than_the_idle_timeout_is_not_cut_off(
     assert any(text.endswith(" s)") for text in reasoning), first_answer
 
 
+async def test_reasoning_longer_than_a_stream_may_last_goes_on_in_a_new_stream(
+    start_bot: StartBot, connector: RecordingConnector, replay: ReplayServer
+) -> None:
+    # A stream that only showed the status line has no text to be finished with: Teams ends it
+    # (403 after its time limit) and the status goes on in a new stream, then the answer.
+    connector.stream_time_limit = 2.5
+    replay.recordings = [recordings.ollama_reasoning(REASONING_SECONDS), recordings.short_answer()]
+    bot = await start_bot({**openai_env(replay), "STREAM_MAX_SECONDS": "2"})
+    await converse(bot, connector, replay)
+    first_answer = connector.bubbles()  # (the follow-up is answered in its HTTP response)
+    assert "".join(first_answer) == ANSWER
+    assert "" not in first_answer
+    refused = [item for item in connector.received if item.status == 403]
+    assert refused and all(item.stream_info["streamType"] == "informative" for item in refused)
+
+
 async def test_on_a_channel_that_does_not_stream_typing_goes_on_while_the_model_reasons(
     start_bot: StartBot, connector: RecordingConnector, replay: ReplayServer
 ) -> None:
