@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 
-from .chat_model import ChatMessage, ChatModel, ModelError
+from .chat_model import AnswerCutOff, ChatMessage, ChatModel, ModelError, ModelSignal
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,10 @@ class ModelUnavailableError(ModelError):
 
 class CircuitBreakerModel:
     """Wraps a `ChatModel`: after `failure_threshold` failures in a row, requests fail at once for
-    `cooldown` seconds; then one request is let through, and its success closes the circuit."""
+    `cooldown` seconds; then one request is let through, and its success closes the circuit.
+
+    An answer the model cut off itself (`AnswerCutOff`) counts as a success: the service answered.
+    """
 
     def __init__(
         self,
@@ -43,15 +46,21 @@ class CircuitBreakerModel:
 
     async def stream_chat(
         self, messages: Sequence[ChatMessage], *, temperature: float | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | ModelSignal]:
         if self.is_open:
             raise ModelUnavailableError("the model service is unavailable right now")
         try:
             async for delta in self._model.stream_chat(messages, temperature=temperature):
                 yield delta
+        except AnswerCutOff:
+            self._record_success()
+            raise
         except ModelError:
             self._record_failure()
             raise
+        self._record_success()
+
+    def _record_success(self) -> None:
         self._failures = 0
         if self._opened_at is not None:
             logger.info("model answered again; circuit closed")

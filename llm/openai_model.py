@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import AsyncIterator, Sequence
 
 import aiohttp
 import httpx2  # the `openai` package's HTTP client; its errors surface while the body streams
 import openai
-import orjson
-from openai._response import AsyncAPIResponse
 
-from .chat_model import ChatMessage, ModelError
+from .chat_model import AnswerCutOff, ChatMessage, ModelError, ModelSignal
+from .completion_events import CompletionEvents
+from .response_body import body_chunks
+
+CUT_OFF_REASONS = frozenset({"length", "content_filter"})
+"""Finish reasons that end an answer before the model was done with it."""
 
 
 class OpenAIChatModel:
@@ -31,12 +35,13 @@ class OpenAIChatModel:
 
     async def stream_chat(
         self, messages: Sequence[ChatMessage], *, temperature: float | None = None
-    ) -> AsyncIterator[str]:
-        """The answer's text deltas, read from the raw server-sent events.
+    ) -> AsyncIterator[str | ModelSignal]:
+        """The answer's text, read from the raw server-sent events, one piece per network read.
 
-        The client still builds, authenticates and retries the request; only the streamed body
-        is parsed here, because building a typed chunk object per token costs several times
-        more CPU than the rest of the bot's work for that token.
+        A read that carried no text yields a `ModelSignal` instead: `REASONING` if the model was
+        reasoning, else `ALIVE`. The client still builds, authenticates and retries the request;
+        only the streamed body is parsed here, because building a typed chunk object per token
+        costs several times more CPU than the rest of the bot's work for that token.
         """
         try:
             request = self._client.chat.completions.with_streaming_response.create(
@@ -52,22 +57,25 @@ class OpenAIChatModel:
             # Leaving this block, also by cancellation, closes the HTTP response: the server
             # sees the connection close and stops generating.
             async with request as response:
-                events = _EventReader()
-                async for chunk in _body_chunks(response):
+                events = CompletionEvents()
+                async for chunk in body_chunks(response):
                     # One piece per read, however many events it holds: a caller that reads in
                     # batches (see `streams_ahead`) gets a batch in one step.
                     text = events.feed(chunk)
                     if text:
                         yield text
-                    if events.failure is not None:
-                        raise events.failure
-                    if events.done:
-                        return
-                if not events.finished:
-                    # The body ended without a finish reason or [DONE]: the answer was cut off.
-                    raise ModelError("the connection to the model service broke")
+                    elif not events.ended:
+                        yield ModelSignal.REASONING if events.reasoned else ModelSignal.ALIVE
+                    if events.ended:
+                        break
+                rest = events.rest()
+                if rest:
+                    yield rest
+            _raise_if_incomplete(events)
         except (httpx2.RequestError, openai.APIConnectionError, aiohttp.ClientError, TimeoutError) as error:
             raise ModelError(_connection_problem(error)) from error
+        except zlib.error as error:
+            raise ModelError("the model service sent a malformed stream") from error
         except openai.APIStatusError as error:
             raise ModelError(f"the model service answered HTTP {error.status_code}") from error
         except openai.APIError as error:
@@ -107,23 +115,6 @@ class OpenAIChatModel:
         await self._client.close()
 
 
-def _body_chunks(response: AsyncAPIResponse[object]) -> AsyncIterator[bytes]:
-    """The streamed body's bytes as they arrive; from aiohttp itself when it carries the response.
-
-    The client's aiohttp transport hands the body up through four layers of async generators
-    (transport, httpx2's raw and decoded iterators, the `openai` response), a cost per token that
-    under load is a large part of the bot's CPU. An encoded body (gzip…) still takes that path,
-    which decodes it.
-    """
-    stream = response.http_response.stream
-    stream = getattr(stream, "_stream", stream)  # httpx2's timing wrapper around the transport's
-    aiohttp_response = getattr(stream, "_aiohttp_response", None)
-    encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
-    if isinstance(aiohttp_response, aiohttp.ClientResponse) and not encoded:
-        return aiohttp_response.content.iter_any()
-    return response.iter_bytes()
-
-
 def _connection_problem(error: BaseException) -> str:
     """What went wrong with the connection, for the user, from the chain of underlying errors.
 
@@ -148,58 +139,13 @@ def _connection_problem(error: BaseException) -> str:
     return "the model service could not be reached"
 
 
-class _EventReader:
-    """Reads the server-sent events of a chat completion stream, one network read at a time.
-
-    OpenAI-compatible servers send each chunk as one `data:` line of JSON, the last one with a
-    `finish_reason`, then `data: [DONE]`. Azure also sends chunks without choices (content-filter
-    results), which carry no text. The text before an end or an error is kept.
-    """
-
-    def __init__(self) -> None:
-        self._pending = b""
-        self.finished = False
-        """A chunk said why the answer ended (its `finish_reason`), or [DONE] came."""
-        self.done = False
-        """[DONE] came: nothing more will."""
-        self.failure: ModelError | None = None
-        """The error the stream reported or that reading it found; set once, then reading stops."""
-
-    def feed(self, data: bytes) -> str:
-        """The text in the complete events of what has arrived so far (with `data`)."""
-        *lines, self._pending = (self._pending + data).split(b"\n")
-        pieces: list[str] = []
-        for line in lines:
-            try:
-                text = self._event_text(line)
-            except ModelError as error:
-                self.failure = error
-                break
-            if self.done:
-                break
-            if text:
-                pieces.append(text)
-        return "".join(pieces)
-
-    def _event_text(self, line: bytes) -> str:
-        if not line.startswith(b"data:"):
-            return ""  # a blank separator, a comment (keep-alive) or an event name
-        data = line[5:].strip()
-        if data == b"[DONE]":
-            self.done = self.finished = True
-            return ""
-        try:
-            chunk = orjson.loads(data)  # A third of the stdlib's time, on every token.
-        except orjson.JSONDecodeError as error:
-            raise ModelError("the model service sent a malformed stream") from error
-        if not isinstance(chunk, dict):
-            raise ModelError("the model service sent a malformed stream")
-        if chunk.get("error"):
-            raise ModelError("the model service reported an error mid-answer")
-        choices = chunk.get("choices")
-        if not choices:
-            return ""
-        choice = choices[0]
-        if choice.get("finish_reason"):
-            self.finished = True
-        return (choice.get("delta") or {}).get("content") or ""
+def _raise_if_incomplete(events: CompletionEvents) -> None:
+    """Raise why the answer is not complete, once all its text was yielded: an error the stream
+    reported, a body that ended without a finish reason or [DONE] (cut off on the way), or the
+    model's own reason to stop early."""
+    if events.failure is not None:
+        raise events.failure
+    if not events.finished:
+        raise ModelError("the connection to the model service broke")
+    if events.finish_reason in CUT_OFF_REASONS:
+        raise AnswerCutOff(events.finish_reason)

@@ -21,7 +21,7 @@ from typing import Protocol, Self
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse, TextFormatTypes
 
-from llm import ModelError
+from llm import AnswerCutOff, ModelError, ModelSignal
 
 from .delivery import DeliveryPlan, StreamingSettings
 from .entities import StreamType, stamp_stream_info
@@ -36,6 +36,14 @@ INFORMATIVE_TEXT_LIMIT = 1000  # Teams rejects longer informative updates.
 EMPTY_ANSWER_TEXT = "_(The model returned an empty answer.)_"
 GENERIC_FAILURE_NOTE = "_(Something went wrong while answering. Please try again.)_"
 INTERRUPTED_NOTE = "_(The answer was interrupted.)_"
+REASONING_TEXT = "Reasoning…"
+"""The informative line while a reasoning model reasons; keep-alives add the seconds so far."""
+CUT_OFF_NOTES: dict[str, str] = {
+    "length": "_(The answer was cut off: it reached the model's length limit.)_",
+    "content_filter": "_(The answer was cut off by the model provider's content filter.)_",
+}
+CUT_OFF_NOTE = "_(The answer was cut off by the model.)_"
+"""The note for a cut-off whose finish reason has no note of its own."""
 
 ANSWER_SLOT_KEY = "streaming.answer_slot"
 """turn_state key of the `AnswerSlot` that may interrupt the answers of this turn."""
@@ -65,6 +73,7 @@ class AnswerOutcome(StrEnum):
     STOPPED = "stopped"  # the user pressed Stop, or typed stop or cancel
     INTERRUPTED = "interrupted"  # a new message or a shutdown cut it short
     FAILED = "failed"  # the model or the channel failed
+    CUT_OFF = "cut_off"  # the model ended it early: its length limit or its provider's filter
 
 
 STOP_NOTES: dict[StopReason, str] = {
@@ -208,6 +217,8 @@ class AnswerStream:
         self._last_input_at = 0.0
         self._stop_reason: StopReason | None = None
         self._failure: str | None = None
+        self._cut_off: str | None = None  # the model's finish reason, if it cut the answer off
+        self._reasoning_since: float | None = None
         self._final_text: str | None = None
         self._started_at = 0.0
         self._first_token_at: float | None = None
@@ -237,7 +248,9 @@ class AnswerStream:
     def outcome(self) -> AnswerOutcome:
         if self._stop_reason is not None:
             return STOP_OUTCOMES[self._stop_reason]
-        return AnswerOutcome.FAILED if self._failure else AnswerOutcome.COMPLETE
+        if self._failure:
+            return AnswerOutcome.FAILED
+        return AnswerOutcome.CUT_OFF if self._cut_off else AnswerOutcome.COMPLETE
 
     def queue_informative(self, text: str) -> None:
         """Show a status line (such as "Searching…") until the answer text starts."""
@@ -257,9 +270,13 @@ class AnswerStream:
         if not self._wake.is_set():
             self._wake.set()
 
-    async def consume(self, deltas: AsyncIterator[str], *, batched: bool = False) -> None:
-        """Append everything `deltas` yields. An interruption, or the model staying silent for
+    async def consume(self, deltas: AsyncIterator[str | ModelSignal], *, batched: bool = False) -> None:
+        """Append the text `deltas` yields. An interruption, or the model staying silent for
         `settings.model_idle_timeout`, stops it early and closes `deltas` (so the model stops).
+
+        A `ModelSignal` is a sign of life, not text: it keeps the model from counting as silent,
+        and while no text is visible `REASONING` shows that the model reasons. An `AnswerCutOff`
+        ends the answer with the text and a note saying why.
 
         `batched`: `deltas` keeps receiving while it is not read (a network stream, see
         `ChatModel.streams_ahead`), so it is read only shortly before each update may go out,
@@ -332,6 +349,8 @@ class AnswerStream:
             await self._withhold_what_the_filter_blocks()
             if note is None and self._stop_reason is not None:
                 note = STOP_NOTES.get(self._stop_reason)
+            elif note is None and self._cut_off is not None:
+                note = CUT_OFF_NOTES.get(self._cut_off, CUT_OFF_NOTE)
             if self._stop_reason is StopReason.STOPPED_BY_USER:
                 # The channel refuses anything more on this stream; the user chose to see no more.
                 self._final_text = self._text[: self._shown_end]
@@ -370,26 +389,49 @@ class AnswerStream:
             retries=self.retries,
             update_lags=self._update_lags,
             failure=self._failure
-            or (self._stop_reason if self._stop_reason is StopReason.MODEL_SILENT else None),
+            or (self._stop_reason if self._stop_reason is StopReason.MODEL_SILENT else None)
+            or self._cut_off,
         )
 
     # ---- feeding ---------------------------------------------------------------------------
 
-    async def _pump_deltas(self, deltas: AsyncIterator[str], batched: bool) -> None:
+    async def _pump_deltas(self, deltas: AsyncIterator[str | ModelSignal], batched: bool) -> None:
         self._last_input_at = self._loop.time()
         self._watchdog = self._loop.call_at(
             self._last_input_at + self._settings.model_idle_timeout, self._check_model_silence
         )
         try:
             async for delta in deltas:
-                self.append(delta)
+                if isinstance(delta, str):
+                    self.append(delta)
+                else:
+                    self._model_working(delta)
                 if batched and self._streaming:
                     await self._let_text_gather()
+        except AnswerCutOff as cut_off:
+            logger.info("the model cut the answer off (%s)", cut_off.finish_reason)
+            self._cut_off = cut_off.finish_reason
         finally:
             self._watchdog.cancel()
             close = getattr(deltas, "aclose", None)
             if close is not None:
                 await close()
+
+    def _model_working(self, signal: ModelSignal) -> None:
+        """The model sent something other than text: it is not silent, and it may be reasoning.
+
+        While no answer text has come, reasoning shows as an informative "Reasoning…" line; the
+        keep-alive updates then carry the seconds it has taken so far (they go out when nothing
+        else has for a while, so the line changes at the stream's quietest pace).
+        """
+        self._last_input_at = self._loop.time()
+        if signal is not ModelSignal.REASONING or self._text or not self._streaming:
+            return
+        if self._reasoning_since is None:
+            self._reasoning_since = self._last_input_at
+            self.queue_informative(REASONING_TEXT)
+        elif self._shown_end == 0 and (seconds := int(self._last_input_at - self._reasoning_since)):
+            self._status = f"{REASONING_TEXT} ({seconds} s)"
 
     async def _let_text_gather(self) -> None:
         """Until just before the next update may go out, leave the model's text in the buffer.
@@ -562,10 +604,16 @@ class AnswerStream:
         """Finish the current stream before the channel's size or time limit; True if it did.
 
         A stream is finished while there is still time for its final message: at the last send
-        slot before `max_stream_seconds`. Text beyond the size budget goes on in new pieces.
+        slot before `max_stream_seconds`. Text beyond the size budget goes on in new pieces. A
+        stream with no text for it yet (a model reasoning for minutes) has nothing to finish it
+        with: the channel ends it, and its refusal opens the next one (see `_update_failed`).
         """
         age = self._loop.time() - self._stream_opened_at
-        over_time = bool(self._stream_id) and age + self._pacer.current >= self._settings.max_stream_seconds
+        over_time = (
+            bool(self._stream_id)
+            and self._showable_end() > self._piece_start
+            and age + self._pacer.current >= self._settings.max_stream_seconds
+        )
         if over_time:
             # Where the text renders as it will: no code block or bold is cut in two, if it can be.
             readable_end = max(self._readable_end(), self._shown_end)

@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
-import aiohttp
 import openai
 import pytest
 
 from config import DefaultConfig
-from llm import ModelError, create_chat_model
-from llm.openai_model import OpenAIChatModel, _body_chunks, _EventReader
+from llm import AnswerCutOff, ModelError, ModelSignal, create_chat_model
+from llm.circuit_breaker import CircuitBreakerModel
+from llm.completion_events import CompletionEvents
+from llm.openai_model import OpenAIChatModel
+from llm.response_body import _inflated, body_chunks
+from tests.llm.compat import recordings
 from tests.support.model_server import ModelServer
+from tests.support.replay_server import ReplayServer
 
 QUESTION = [{"role": "user", "content": "Say something."}]
 
 
-async def collect(deltas: AsyncIterator[str]) -> list[str]:
-    return [delta async for delta in deltas]
+async def collect(deltas: AsyncIterator[str | ModelSignal]) -> list[str]:
+    """The text pieces of a model's stream (without its signs of life)."""
+    return [delta async for delta in deltas if isinstance(delta, str)]
+
+
+async def first_text(deltas: AsyncIterator[str | ModelSignal]) -> str:
+    async for delta in deltas:
+        if isinstance(delta, str):
+            return delta
+    raise AssertionError("the stream ended without text")
 
 
 async def test_streams_the_answer_piece_by_piece(
@@ -79,7 +92,7 @@ async def test_closing_the_stream_closes_the_request(model_server: ModelServer) 
     client = openai.AsyncOpenAI(api_key="k", base_url=f"{model_server.url}/v1")
     model = OpenAIChatModel(client, "local-test-model", temperature=0.5)
     async with aclosing(model.stream_chat(QUESTION)) as deltas:
-        first = await anext(deltas)
+        first = await first_text(deltas)
     assert first == model_server.tokens[0]
     await asyncio.wait_for(model_server.disconnected.wait(), timeout=5)
     await model.close()
@@ -144,7 +157,8 @@ async def test_error_event_mid_stream_becomes_a_model_error(model_server: ModelS
     received: list[str] = []
     with pytest.raises(ModelError, match="reported an error mid-answer"):
         async for delta in model.stream_chat(QUESTION):
-            received.append(delta)
+            if isinstance(delta, str):
+                received.append(delta)
     assert received == model_server.tokens[:3]
     await model.close()
 
@@ -177,8 +191,8 @@ async def test_the_body_is_read_straight_from_aiohttp(
     )
     try:
         async with request as response:
-            chunks = _body_chunks(response)
-            assert isinstance(chunks, aiohttp.streams.AsyncStreamIterator)
+            chunks = body_chunks(response)
+            assert chunks.__qualname__ == "_received"  # aiohttp's own buffer, not the client's layers
             assert b"[DONE]" in b"".join([chunk async for chunk in chunks])
     finally:
         await client.close()
@@ -186,9 +200,72 @@ async def test_the_body_is_read_straight_from_aiohttp(
 
 def test_a_finish_reason_without_done_ends_the_answer_properly() -> None:
     # Some OpenAI-compatible servers stop after the chunk with the finish reason, without [DONE].
-    events = _EventReader()
+    events = CompletionEvents()
     text = b'data: {"choices": [{"delta": {"content": "Hi"}, "finish_reason": null}]}\n\n'
     assert events.feed(text) == "Hi"
     assert not events.finished
     assert events.feed(b'data: {"choices": [{"delta": {}, "finish_reason": "stop"}]}\n\n') == ""
     assert events.finished and not events.done
+
+
+def replayed_model(replay: ReplayServer) -> OpenAIChatModel:
+    client = openai.AsyncOpenAI(api_key="k", base_url=f"{replay.url}/v1", max_retries=0)
+    return OpenAIChatModel(client, "m", temperature=0.5)
+
+
+async def test_reasoning_comes_as_signals_never_as_text(replay: ReplayServer) -> None:
+    replay.recordings = [recordings.vllm_reasoning_content(0.2)]
+    model = replayed_model(replay)
+    deltas = [delta async for delta in model.stream_chat(QUESTION)]
+    await model.close()
+    assert "".join(delta for delta in deltas if isinstance(delta, str)) == recordings.ANSWER
+    assert ModelSignal.REASONING in deltas
+    first_text = next(index for index, delta in enumerate(deltas) if isinstance(delta, str))
+    assert set(deltas[:first_text]) <= {ModelSignal.REASONING, ModelSignal.ALIVE}
+
+
+async def test_keep_alive_comments_come_as_signs_of_life(replay: ReplayServer) -> None:
+    replay.recordings = [recordings.openrouter_processing_then_reasoning(0.3, 0.1)]
+    model = replayed_model(replay)
+    deltas = [delta async for delta in model.stream_chat(QUESTION)]
+    await model.close()
+    assert deltas[0] is ModelSignal.ALIVE  # `: OPENROUTER PROCESSING`, before anything else
+    assert "".join(delta for delta in deltas if isinstance(delta, str)) == recordings.ANSWER
+
+
+@pytest.mark.parametrize("reason", ["length", "content_filter"])
+async def test_a_cut_off_is_raised_after_all_the_text(replay: ReplayServer, reason: str) -> None:
+    replay.recordings = [recordings.openai(reason)]
+    model = replayed_model(replay)
+    received: list[str] = []
+    with pytest.raises(AnswerCutOff) as raised:
+        async for delta in model.stream_chat(QUESTION):
+            if isinstance(delta, str):
+                received.append(delta)
+    await model.close()
+    assert raised.value.finish_reason == reason
+    assert "".join(received) == recordings.ANSWER
+
+
+async def test_a_cut_off_is_not_a_failure_for_the_circuit_breaker(replay: ReplayServer) -> None:
+    replay.recordings = [recordings.openai("length")]
+    breaker = CircuitBreakerModel(replayed_model(replay), failure_threshold=1, cooldown=60.0)
+    with pytest.raises(AnswerCutOff):
+        async for _ in breaker.stream_chat(QUESTION):
+            pass
+    assert not breaker.is_open
+    await breaker.close()
+
+
+async def test_bare_deflate_data_is_inflated_too() -> None:
+    # Some servers send `Content-Encoding: deflate` without zlib's header, as the client allows.
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    body = recordings.openai().body()
+    compressed = compressor.compress(body) + compressor.flush()
+
+    async def arriving() -> AsyncIterator[bytes]:
+        for start in range(0, len(compressed), 100):
+            yield compressed[start : start + 100]
+
+    inflated = [chunk async for chunk in _inflated(arriving(), raw_deflate_allowed=True)]
+    assert b"".join(inflated) == body

@@ -37,7 +37,8 @@ def label(bubble: Bubble, questions: Sequence[str], answers: Sequence[str]) -> s
     if bubble.role == "user" and bubble.text in questions:
         return f"Q{questions.index(bubble.text) + 1}"
     for number, answer in enumerate(answers, start=1):
-        if bubble.role == "bot" and bubble.text.split()[:3] == answer.split()[:3]:
+        start = bubble.text.split()[:3]  # an answer's first words, even before it has three
+        if bubble.role == "bot" and start and answer.split()[: len(start)] == start:
             return f"A{number}"
     return f"{bubble.role}: {bubble.text!r}"
 
