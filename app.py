@@ -33,7 +33,8 @@ from llm import ChatModel, create_chat_model
 from llm.circuit_breaker import CircuitBreakerModel
 from llm.moderation import OpenAIModeration
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
-from observability.telemetry import TelemetrySettings, start_telemetry
+from observability.telemetry import start_telemetry
+from observability.telemetry_settings import TelemetrySettings
 from safety import ModerationMiddleware, Moderator, UserLimitsMiddleware
 from storage import StorageSettings, create_storage
 from streaming import ConversationAnswers, ConversationOrderMiddleware, StreamingSettings
