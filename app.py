@@ -22,7 +22,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from bots import ChatBot, GroupMentionMiddleware, TurnStateSaver
 from config import ConfigError, DefaultConfig
-from connector import ConnectorHttp, FastConnectorAuthentication
+from connector import ConnectorHttp, ReusingBotFrameworkAuthentication
 from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog, ResetDialog, SettingsDialog
 from dialogs.chat_history import HISTORY_PROPERTY
 from dialogs.user_profile import PROFILE_PROPERTY
@@ -97,7 +97,7 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     observer: AnswerObserver = metrics if telemetry is None else AnswerObservers(metrics, telemetry.answers)
 
     connector_http = ConnectorHttp()
-    adapter = CloudAdapter(FastConnectorAuthentication(config, connector_http))
+    adapter = CloudAdapter(ReusingBotFrameworkAuthentication(config, connector_http))
     adapter.on_turn_error = on_turn_error
     answers = ConversationAnswers(adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
     adapter.use(TurnLogContextMiddleware())
