@@ -48,9 +48,6 @@ REPO_DIR = E2E_DIR.parent.parent
 PLAYGROUND_CLI = E2E_DIR / "node_modules" / "@microsoft" / "m365agentsplayground" / "cli.js"
 LOOPBACK_PRELOAD = E2E_DIR / "loopback.cjs"
 
-#: Ids of the Playground's built-in mock tenant (its default configuration).
-DEFAULT_USER_ID = "user-id-0"
-
 Frame = dict[str, Any]
 
 
@@ -331,7 +328,6 @@ class BotProcess(_StartedInWith):
         self.startup_timeout = startup_timeout
         self.workdir = Path(tempfile.mkdtemp(prefix="e2e-bot-"))
         self.process = ManagedProcess("bot", self.workdir / "bot.log")
-        self.startup_seconds: float | None = None
 
     @property
     def base_url(self) -> str:
@@ -361,14 +357,12 @@ class BotProcess(_StartedInWith):
             }
         )
         env.update(self.extra_env)
-        started = time.monotonic()
         self.process.spawn([self.python, "app.py"], cwd=self.app_dir, env=env)
         self.process.wait_until(
             lambda: _answers(f"{self.base_url}/healthz"),
             timeout=self.startup_timeout,
             what="200 from /healthz",
         )
-        self.startup_seconds = time.monotonic() - started
         return self
 
     def output(self) -> str:
@@ -539,25 +533,6 @@ class ConversationStream:
                 reply.typing = typing
                 return reply
 
-    async def frames_until(self, predicate: Callable[[Frame], bool], *, limit: float) -> list[Frame]:
-        """Return the frames received up to and including the first matching ``predicate``.
-
-        Raises ``TimeoutError`` if none matches within ``limit`` s.
-        """
-        deadline = time.monotonic() + limit
-        seen: list[Frame] = []
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no matching frame within {limit} s; saw {seen!r}")
-            try:
-                frame = await self.next_frame(remaining)
-            except TimeoutError:
-                continue  # reported at the top of the loop
-            seen.append(frame)
-            if predicate(frame):
-                return seen
-
 
 class LogStream:
     """Collects the Playground's log panel (WebSocket ``/_ws/log/stream``) in the background.
@@ -694,7 +669,6 @@ class Playground(_StartedInWith):
         self.cwd = Path(tempfile.mkdtemp(prefix="e2e-playground-"))
         self.port = 0
         self.process: ManagedProcess | None = None
-        self.startup_seconds: float | None = None
         self._config: dict[str, Any] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -740,7 +714,6 @@ class Playground(_StartedInWith):
         """Start the Playground and wait until ``GET /_debug/ping`` answers ``pong``."""
         if not PLAYGROUND_CLI.exists():
             raise HarnessError(f"{PLAYGROUND_CLI} is missing: run `npm ci` in {E2E_DIR}")
-        started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
             port = self.requested_port or free_port()
             process = ManagedProcess("Playground", self.cwd / f"playground-{attempt}.log")
@@ -765,7 +738,6 @@ class Playground(_StartedInWith):
             timeout=self.startup_timeout,
             what="pong from /_debug/ping",
         )
-        self.startup_seconds = time.monotonic() - started
         return self
 
     def _ping(self) -> bool:
@@ -870,17 +842,6 @@ class Playground(_StartedInWith):
             raise HarnessError(f"posting a message answered {status}: {body!r}")
         return dict(body or {})
 
-    def install(self, conversation_id: str) -> None:
-        """Make the Playground send the bot its on-connect activities for a conversation.
-
-        This is what the UI does when a chat opens: ``installationUpdate`` (Teams channel
-        only) then ``conversationUpdate`` with members added.
-        """
-        url = f"{self.base_url}/_debug/conversation/{conversation_id}/installation"
-        status, body = http_post_json(url, {})
-        if status != 200:
-            raise HarnessError(f"installation answered {status}: {body!r}")
-
     @contextlib.asynccontextmanager
     async def conversation_stream(self, drain: bool = True) -> AsyncIterator[ConversationStream]:
         """Open the conversation WebSocket (and by default drain buffered frames first)."""
@@ -957,23 +918,6 @@ class Playground(_StartedInWith):
                 except ValueError:
                     continue
         return blocks
-
-    def wait_for_recording(
-        self,
-        predicate: Callable[[dict[str, Any]], bool],
-        *,
-        timeout: float = 10.0,
-    ) -> list[dict[str, Any]]:
-        """Poll the recording until a block matches ``predicate``; return all blocks then."""
-        assert self.process is not None
-        found: list[dict[str, Any]] = []
-
-        def check() -> bool:
-            found[:] = self.recording()
-            return any(predicate(block) for block in found)
-
-        self.process.wait_until(check, timeout=timeout, what="matching events-recording block")
-        return found
 
     def turn(self, conversation_id: str, marker: str, *, timeout: float = 30.0) -> Turn:
         """Wait for the recording of the user message holding ``marker`` and the bot's answer.
