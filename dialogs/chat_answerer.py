@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from botbuilder.core import ConversationState, TurnContext, UserState
 
+from channels import is_group_conversation
 from llm import ChatModel
 from streaming import AnswerStream, StreamingSettings, plan_delivery
 from streaming.answer_stream import AnswerObserver
 
 from .chat_history import HISTORY_PROPERTY, HistoryEntry, build_prompt, record_added, trim_history
-from .group_chat import GROUP_SYSTEM_NOTE, is_group_conversation
+from .group_chat import GROUP_SYSTEM_NOTE
 from .user_profile import PROFILE_PROPERTY, UserProfile, system_prompt_for, temperature_for
 
 

@@ -8,9 +8,10 @@ from botbuilder.dialogs.choices import ListStyle
 from botbuilder.dialogs.prompts import ConfirmPrompt, PromptOptions
 from recognizers_text import Culture
 
+from channels import is_group_conversation
+
 from .cancel_and_help_dialog import CancelAndHelpDialog
 from .chat_history import record_reset
-from .group_chat import is_group_conversation
 
 CONFIRM_PROMPT = "reset.confirm"
 GROUP_CONFIRM_PROMPT = "reset.confirm.group"
