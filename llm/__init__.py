@@ -2,6 +2,14 @@
 honest offline stand-in for machines with no model configured."""
 
 from .chat_model import ChatMessage, ChatModel, ModelError
-from .factory import create_chat_model
+from .factory import ModelProvider, ModelSettings, create_chat_model, openai_client
 
-__all__ = ["ChatMessage", "ChatModel", "ModelError", "create_chat_model"]
+__all__ = [
+    "ChatMessage",
+    "ChatModel",
+    "ModelError",
+    "ModelProvider",
+    "ModelSettings",
+    "create_chat_model",
+    "openai_client",
+]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, assert_never
 
 from .base import ClosableStorage
 from .memory_storage import InMemoryStorage
@@ -26,27 +26,17 @@ class StorageSettings:
 
 
 def create_storage(settings: StorageSettings) -> ClosableStorage:
-    """The storage `settings.kind` names; raises `ValueError`, naming the variable, on a bad setting."""
+    """The storage `settings.kind` names (config.py has checked that it has what it needs)."""
     if settings.kind == "memory":
         return InMemoryStorage()
     if settings.kind == "sqlite":
-        if not settings.sqlite_path:
-            raise ValueError("SQLITE_PATH must not be empty when STORAGE is sqlite")
         return SqliteStorage(settings.sqlite_path)
     if settings.kind == "redis":
-        if not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError(
-                f"REDIS_URL must be a redis://, rediss:// or unix:// URL, got {settings.redis_url!r}"
-            )
         from .redis_storage import RedisStorage  # loaded only when used: see storage/__init__.py
 
         return RedisStorage(settings.redis_url, key_prefix=settings.redis_key_prefix)
     if settings.kind == "blob":
-        if not settings.blob_connection_string:
-            raise ValueError("BLOB_CONNECTION_STRING is required when STORAGE is blob")
-        if not settings.blob_container:
-            raise ValueError("BLOB_CONTAINER must not be empty when STORAGE is blob")
         from .blob_storage import AzureBlobStorage  # loaded only when used: see storage/__init__.py
 
         return AzureBlobStorage(settings.blob_connection_string, settings.blob_container)
-    raise ValueError(f"STORAGE must be one of {', '.join(STORAGE_KINDS)}, got {settings.kind!r}")
+    assert_never(settings.kind)
