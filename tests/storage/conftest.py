@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -37,15 +36,6 @@ def redis_prefix() -> Iterator[str]:
     prefix = f"test-{uuid.uuid4().hex}:"
     yield prefix
     delete_keys(SHARED_REDIS_URL, prefix)
-
-
-@pytest.fixture
-def redis_server_binary() -> str:
-    """The redis-server program, for tests that start and stop a Redis of their own."""
-    path = shutil.which("redis-server")
-    if path is None:
-        missing("redis-server", "Install Debian's redis-server package.")
-    return path
 
 
 def durable_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
