@@ -38,7 +38,7 @@ from typing import Any, Self
 import aiohttp
 
 from benchmarks.serving import LOOPBACK, free_port
-from tests.support.processes import HarnessError, ManagedProcess
+from tests.support.processes import HarnessError, ManagedProcess, StartedInWith
 
 E2E_DIR = Path(__file__).resolve().parent
 REPO_DIR = E2E_DIR.parent.parent
@@ -353,7 +353,7 @@ class Turn:
         return [int(c["response"].get("statusCode") or 0) for c in self.calls]
 
 
-class Playground:
+class Playground(StartedInWith):
     """Run the Microsoft 365 Agents Playground on a free loopback port, in a temporary cwd.
 
     Use as a context manager (or ``start``/``stop``). It needs ``npm ci`` to have been run in
@@ -476,16 +476,6 @@ class Playground:
         """Stop the Playground's process group; its cwd (logs, recording) stays until ``cleanup``."""
         if self.process is not None:
             self.process.stop()
-
-    def __enter__(self) -> Self:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     def cleanup(self) -> None:
         """Stop the Playground and delete its temporary cwd (logs and recordings)."""

@@ -20,8 +20,8 @@ from benchmarks.serving import free_port
 from host.turn_errors import STORAGE_UNAVAILABLE_REPLY, on_turn_error
 from storage import ClosableStorage, RedisStorage, SqliteStorage, StorageUnavailableError
 from tests.conftest import StartBot
-from tests.storage.backends import user_message
 from tests.storage.services import redis_server
+from tests.storage.turns import user_message
 from tests.support.activities import user_message as user_message_json
 from tests.support.bot import BotClient
 from tests.support.connector import RecordingConnector

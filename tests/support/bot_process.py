@@ -16,13 +16,13 @@ from typing import Any, Self
 import aiohttp
 
 from benchmarks.serving import LOOPBACK, free_port
-from tests.support.processes import ManagedProcess
+from tests.support.processes import ManagedProcess, StartedInWith
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PYTHON_APP = (sys.executable, "app.py")
 
 
-class BotProcess:
+class BotProcess(StartedInWith):
     """`python app.py` (or `argv`, such as the production command) with only `env`, plus PATH, HOST,
     PORT and a SQLite file of its own; what it writes to stderr is kept in `log`.
 
@@ -68,16 +68,6 @@ class BotProcess:
         """Stop the bot's process group and remove its files."""
         self.process.stop()
         shutil.rmtree(self._workdir, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     async def __aenter__(self) -> Self:
         # Started from the event loop's thread, the test run's main one (see ManagedProcess.spawn);

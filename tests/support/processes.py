@@ -15,6 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Self
 
 
 def _prctl() -> Callable[..., int] | None:
@@ -148,3 +149,23 @@ class ManagedProcess:
             if time.monotonic() >= deadline:
                 raise HarnessError(f"{self.name}: no {what} within {timeout:.0f} s:\n{self.output()[-4000:]}")
             time.sleep(interval)
+
+
+class StartedInWith:
+    """`with` starts the service (stopping whatever started if that fails) and stops it at the end."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
