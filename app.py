@@ -22,21 +22,21 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from bots import ChatBot, GroupMentionMiddleware, TurnStateSaver, TypedStopMiddleware
 from config import ConfigError, DefaultConfig
-from connector import ConnectorHttp, FastConnectorAuthentication
-from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog, ResetDialog, SettingsDialog
+from connector import ConnectorHttp, ReusingBotFrameworkAuthentication
+from dialogs import ChatAnswerer, ChatDialog, MainDialog, ResetDialog, SettingsDialog
 from dialogs.chat_history import HISTORY_PROPERTY
 from dialogs.user_profile import PROFILE_PROPERTY
 from host import MessagesEndpoint, json_errors, on_turn_error
 from host.health import Readiness, healthz
 from host.runtime import tune_garbage_collector
-from llm import ChatModel, create_chat_model
+from llm import create_chat_model, openai_client
 from llm.circuit_breaker import CircuitBreakerModel
 from llm.moderation import OpenAIModeration
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
-from observability.telemetry import TelemetrySettings, start_telemetry
+from observability.telemetry import start_telemetry
 from safety import ModerationMiddleware, Moderator, UserLimitsMiddleware
-from storage import StorageSettings, create_storage
-from streaming import ConversationAnswers, ConversationOrderMiddleware, StreamingSettings
+from storage import create_storage
+from streaming import ConversationAnswers, ConversationOrderMiddleware
 from streaming.answer_stream import AnswerObserver, AnswerObservers
 
 logger = logging.getLogger("bot")
@@ -45,58 +45,24 @@ ANSWERS = web.AppKey("answers", ConversationAnswers)
 """The app's answers in progress (tests wait on `app[ANSWERS].wait_idle()`)."""
 
 
-def streaming_settings(config: DefaultConfig) -> StreamingSettings:
-    """The streaming engine's pace and budgets, from the configuration."""
-    return StreamingSettings(
-        teams_interval=config.TEAMS_STREAM_INTERVAL,
-        webchat_interval=config.WEBCHAT_STREAM_INTERVAL,
-        typing_interval=config.TYPING_INTERVAL,
-        keepalive_interval=config.STREAM_KEEPALIVE_SECONDS,
-        max_message_utf16=config.MESSAGE_MAX_UTF16,
-        max_stream_seconds=config.STREAM_MAX_SECONDS,
-        delivery_deadline=config.DELIVERY_DEADLINE_SECONDS,
-        model_idle_timeout=config.MODEL_IDLE_TIMEOUT_SECONDS,
-    )
-
-
-def storage_settings(config: DefaultConfig) -> StorageSettings:
-    """Which storage keeps conversation and user state, from the configuration."""
-    return StorageSettings(
-        kind=config.STORAGE,
-        sqlite_path=config.SQLITE_PATH,
-        redis_url=config.REDIS_URL,
-        redis_key_prefix=config.REDIS_KEY_PREFIX,
-        blob_connection_string=config.BLOB_CONNECTION_STRING,
-        blob_container=config.BLOB_CONTAINER,
-    )
-
-
-def telemetry_settings(config: DefaultConfig) -> TelemetrySettings:
-    """Where traces and metrics are exported, from the configuration (nowhere by default)."""
-    return TelemetrySettings(
-        service_name=config.OTEL_SERVICE_NAME,
-        app_insights_connection_string=config.APPLICATIONINSIGHTS_CONNECTION_STRING,
-        otlp_traces_endpoint=config.OTLP_TRACES_ENDPOINT,
-        otlp_metrics_endpoint=config.OTLP_METRICS_ENDPOINT,
-    )
-
-
-def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.Application:
+def create_app(config: DefaultConfig) -> web.Application:
     """Wire the adapter, state, dialogs and model into an aiohttp application."""
-    storage = create_storage(storage_settings(config))
-    model = model or create_chat_model(config)
+    storage = create_storage(config.storage)
+    # One `openai` client, and its connections, for the model and the moderation check; the model closes it.
+    client = openai_client(config.model)
+    model = create_chat_model(config.model, client)
     conversation_state = ConversationState(storage)
     user_state = UserState(storage)
-    state_saver = TurnStateSaver(conversation_state, user_state, config.HISTORY_CHAR_BUDGET)
+    state_saver = TurnStateSaver(conversation_state, user_state, config.chat.history_char_budget)
 
     metrics = BotMetrics()
     if isinstance(model, CircuitBreakerModel):
         metrics.watch_circuit(lambda: model.is_open)
-    telemetry = start_telemetry(telemetry_settings(config))
+    telemetry = start_telemetry(config.telemetry)
     observer: AnswerObserver = metrics if telemetry is None else AnswerObservers(metrics, telemetry.answers)
 
     connector_http = ConnectorHttp()
-    adapter = CloudAdapter(FastConnectorAuthentication(config, connector_http))
+    adapter = CloudAdapter(ReusingBotFrameworkAuthentication(config, connector_http))
     adapter.on_turn_error = on_turn_error
     answers = ConversationAnswers(adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
     adapter.use(TurnLogContextMiddleware())
@@ -109,17 +75,10 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     # A typed stop is never refused by the limits below, and does not wait behind the answer it ends.
     adapter.use(TypedStopMiddleware(answers))
     # Limits and moderation refuse a message before it interrupts the answer in progress.
-    adapter.use(
-        UserLimitsMiddleware(
-            answers,
-            max_chars=config.MAX_MESSAGE_CHARS,
-            per_minute=config.USER_MESSAGES_PER_MINUTE,
-            burst=config.USER_MESSAGE_BURST,
-            max_answers=config.MAX_ANSWERS_PER_USER,
-        )
-    )
-    moderation_service = OpenAIModeration(config) if config.MODERATION == "openai" else None
-    moderator = Moderator(config.BLOCKED_TERMS, moderation_service.flagged if moderation_service else None)
+    adapter.use(UserLimitsMiddleware(answers, config.safety))
+    safety = config.safety
+    moderation_service = OpenAIModeration(client) if client and safety.moderation == "openai" else None
+    moderator = Moderator(safety.blocked_terms, moderation_service.flagged if moderation_service else None)
     if moderator.active:
         adapter.use(ModerationMiddleware(moderator))
     adapter.use(ConversationOrderMiddleware(answers))
@@ -128,8 +87,8 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
         model,
         conversation_state,
         user_state,
-        ChatSettings(config.SYSTEM_PROMPT, config.HISTORY_CHAR_BUDGET),
-        streaming_settings(config),
+        config.chat,
+        config.streaming,
         observer=observer,
     )
     main_dialog = MainDialog(
@@ -137,11 +96,12 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
         SettingsDialog(user_state.create_property(PROFILE_PROPERTY)),
         ResetDialog(conversation_state.create_property(HISTORY_PROPERTY)),
     )
-    bot = ChatBot(conversation_state, state_saver, main_dialog, offline=config.MODEL_PROVIDER == "offline")
+    bot = ChatBot(conversation_state, state_saver, main_dialog, offline=config.model.provider == "offline")
 
-    endpoint = MessagesEndpoint(adapter, bot, max_request_bytes=config.MAX_REQUEST_BYTES)
-    readiness = Readiness(storage, model, config.READY_TIMEOUT_SECONDS, lambda: endpoint.accepting)
-    app = web.Application(client_max_size=config.MAX_REQUEST_BYTES, middlewares=[json_errors])
+    host = config.host
+    endpoint = MessagesEndpoint(adapter, bot, max_request_bytes=host.max_request_bytes)
+    readiness = Readiness(storage, model, host.ready_timeout, lambda: endpoint.accepting)
+    app = web.Application(client_max_size=host.max_request_bytes, middlewares=[json_errors])
     app[ANSWERS] = answers
     handle_messages = endpoint.handle if telemetry is None else telemetry.trace_requests(endpoint.handle)
     app.router.add_post("/api/messages", handle_messages)
@@ -152,13 +112,11 @@ def create_app(config: DefaultConfig, model: ChatModel | None = None) -> web.App
     async def finish_answers(_app: web.Application) -> None:
         """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
         endpoint.stop_accepting()
-        await answers.shutdown(config.SHUTDOWN_GRACE_SECONDS)
+        await answers.shutdown(host.shutdown_grace)
 
     async def close_connections(_app: web.Application) -> None:
         await model.close()
         await storage.close()
-        if moderation_service is not None:
-            await moderation_service.close()
         await connector_http.close()
         if telemetry is not None:
             await asyncio.to_thread(telemetry.shutdown)  # the answers' spans are all ended by now
@@ -173,9 +131,7 @@ def _read_config() -> DefaultConfig:
     """The configuration from the environment; logging set up from it, and the start-up lines an
     operator looks for."""
     config = DefaultConfig()
-    configure_logging(
-        json_lines=config.LOG_FORMAT == "json", level=config.LOG_LEVEL, secrets=config.secrets()
-    )
+    configure_logging(config.logging)
     if config.APP_ID:
         logger.info("requests are authenticated: MicrosoftAppId %s (%s)", config.APP_ID, config.APP_TYPE)
     else:
@@ -207,7 +163,7 @@ def main() -> None:
         sys.exit(f"Configuration error: {error}")
     app = create_app(config)
     tune_garbage_collector()
-    web.run_app(app, host=config.HOST, port=config.PORT)
+    web.run_app(app, host=config.host.host, port=config.host.port)
     logger.info("stopped")
 
 

@@ -1,8 +1,11 @@
 """Bot configuration, read once from the environment at start-up.
 
 `DefaultConfig` keeps the attribute names the Bot Framework SDK reads (`APP_ID`, `APP_PASSWORD`,
-`APP_TYPE`, `APP_TENANTID`) and adds the model and streaming settings. Every value is checked here,
-so a bad setting stops the bot at start-up with a message that names the variable.
+`APP_TYPE`, `APP_TENANTID` and the authentication endpoints), and hands each package its settings as
+one typed, frozen object: `host`, `logging`, `model`, `chat`, `streaming`, `storage`, `safety` and
+`telemetry`. Every value is read and checked here, so a bad setting stops the bot at start-up with a
+message that names the variable. The defaults are the settings classes' own, written once, next to
+the code they shape; the packages never read the environment or this module.
 """
 
 from __future__ import annotations
@@ -10,17 +13,20 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Literal
+from dataclasses import replace
+from typing import TypeVar, cast, get_args
 
 from botbuilder.schema import CallerIdConstants
 from botframework.connector.auth import AuthenticationConstants
 
-ModelProvider = Literal["offline", "openai", "azure"]
-
-DEFAULT_SYSTEM_PROMPT = (
-    "You are a helpful assistant in a chat app. Answer clearly and concisely; use Markdown where it helps."
-)
-
+from dialogs import ChatSettings
+from host.settings import HostSettings
+from llm import ModelProvider, ModelSettings
+from observability.logging import LogFormat, LogLevel, LogSettings
+from observability.telemetry_settings import TelemetrySettings
+from safety.settings import ModerationService, SafetySettings
+from storage import STORAGE_KINDS, StorageSettings
+from streaming import StreamingSettings
 
 _PUBLIC_CLOUD = AuthenticationConstants
 AUTH_ENDPOINT_DEFAULTS = {
@@ -35,7 +41,7 @@ AUTH_ENDPOINT_DEFAULTS = {
 Azure cloud's values that apply to those left unset once any is set."""
 
 
-DEFAULT_SERVICE_NAME = "streaming-llm-bot"
+Choice = TypeVar("Choice", bound=str)
 _INSTRUMENTATION_KEY = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -76,11 +82,11 @@ class _Env:
             raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {raw!r}")
         return value
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(self, name: str, default: Choice, choices: tuple[Choice, ...]) -> Choice:
         value = self.text(name, default).lower() or default
         if value not in choices:
             raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-        return value
+        return cast(Choice, value)
 
     def url(self, name: str) -> str:
         value = self.text(name)
@@ -95,17 +101,7 @@ class DefaultConfig:
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         read = _Env(os.environ if env is None else env)
 
-        # Host.
-        self.HOST = read.text("HOST", "localhost") or "localhost"
-        self.PORT = read.integer("PORT", 3978, minimum=1, maximum=65535)
-        self.LOG_FORMAT = read.choice("LOG_FORMAT", "text", ("text", "json"))
-        self.LOG_LEVEL = read.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
-        # Larger request bodies get 413 before they are read; Bot Connector activities are far smaller.
-        self.MAX_REQUEST_BYTES = read.integer(
-            "MAX_REQUEST_BYTES", 256 * 1024, minimum=1024, maximum=100 * 1024 * 1024
-        )
-        # How long /readyz waits for the storage and for the model before calling them not ready.
-        self.READY_TIMEOUT_SECONDS = read.number("READY_TIMEOUT_SECONDS", 3.0, minimum=0.1, maximum=60.0)
+        self.host = _host(read)
 
         # Bot identity, under the names the SDK's ConfigurationBotFrameworkAuthentication reads.
         self.APP_ID = read.text("MicrosoftAppId")
@@ -117,99 +113,24 @@ class DefaultConfig:
         self._check_identity()
         self._read_auth_endpoints(read)
 
-        # Model: OpenAI (or any OpenAI-compatible server), Azure OpenAI, or the offline stand-in.
-        self.OPENAI_API_KEY = read.text("OPENAI_API_KEY")
-        self.OPENAI_BASE_URL = read.url("OPENAI_BASE_URL")
-        self.OPENAI_MODEL = read.text("OPENAI_MODEL", "gpt-4o-mini") or "gpt-4o-mini"
-        self.AZURE_OPENAI_ENDPOINT = read.url("AZURE_OPENAI_ENDPOINT")
-        self.AZURE_OPENAI_API_KEY = read.text("AZURE_OPENAI_API_KEY")
-        self.AZURE_OPENAI_API_VERSION = read.text("OPENAI_API_VERSION", "2024-10-21") or "2024-10-21"
-        self.AZURE_OPENAI_DEPLOYMENT = read.text("AZURE_OPENAI_DEPLOYMENT")
-        self.MODEL_PROVIDER: ModelProvider = self._model_provider(read)
-        self.MODEL_TEMPERATURE = read.number("MODEL_TEMPERATURE", 0.7, minimum=0.0, maximum=2.0)
-        self.MODEL_TIMEOUT_SECONDS = read.number("MODEL_TIMEOUT_SECONDS", 60.0, minimum=1.0, maximum=600.0)
-        self.MODEL_MAX_RETRIES = read.integer("MODEL_MAX_RETRIES", 2, minimum=0, maximum=10)
-        self.MODEL_IDLE_TIMEOUT_SECONDS = read.number(
-            "MODEL_IDLE_TIMEOUT_SECONDS", 45.0, minimum=0.1, maximum=600.0
-        )
-        self.MODEL_BREAKER_FAILURES = read.integer("MODEL_BREAKER_FAILURES", 5, minimum=1, maximum=1000)
-        self.MODEL_BREAKER_COOLDOWN_SECONDS = read.number(
-            "MODEL_BREAKER_COOLDOWN_SECONDS", 30.0, minimum=0.1, maximum=3600.0
-        )
-        self.OFFLINE_MODEL_TOKENS_PER_SECOND = read.number(
-            "OFFLINE_MODEL_TOKENS_PER_SECOND", 20.0, minimum=0.1, maximum=100_000.0
-        )
+        self.model = _model(read)
+        self.storage = _storage(read)
+        self.safety = _safety(read, self.model)
+        self.chat = _chat(read)
+        self.streaming = _streaming(read)
+        self.telemetry = _telemetry(read)
+        self.logging = _logging(read, secrets=self._secrets())
 
-        # State storage: one setting picks the engine (see storage/).
-        self.STORAGE = read.choice("STORAGE", "sqlite", ("memory", "sqlite", "blob", "redis"))
-        self.SQLITE_PATH = read.text("SQLITE_PATH", "data/bot-state.sqlite3")
-        self.REDIS_URL = read.text("REDIS_URL", "redis://127.0.0.1:6379/0")
-        self.REDIS_KEY_PREFIX = read.text("REDIS_KEY_PREFIX", "bot-state:")
-        self.BLOB_CONNECTION_STRING = read.text("BLOB_CONNECTION_STRING")
-        self.BLOB_CONTAINER = read.text("BLOB_CONTAINER", "bot-state")
-        self._check_storage()
-
-        # Per-user limits and moderation (see safety/).
-        self.MAX_MESSAGE_CHARS = read.integer("MAX_MESSAGE_CHARS", 4000, minimum=1, maximum=1_000_000)
-        self.USER_MESSAGES_PER_MINUTE = read.number(
-            "USER_MESSAGES_PER_MINUTE", 30.0, minimum=0.1, maximum=10_000.0
-        )
-        self.USER_MESSAGE_BURST = read.integer("USER_MESSAGE_BURST", 10, minimum=1, maximum=10_000)
-        self.MAX_ANSWERS_PER_USER = read.integer("MAX_ANSWERS_PER_USER", 2, minimum=1, maximum=1_000)
-        self.BLOCKED_TERMS = [term.strip() for term in read.text("BLOCKED_TERMS").split(",") if term.strip()]
-        self.MODERATION = read.choice("MODERATION", "off", ("off", "openai"))
-        if self.MODERATION == "openai" and self.MODEL_PROVIDER != "openai":
-            raise ConfigError(
-                "MODERATION=openai needs the OpenAI provider (OPENAI_API_KEY or OPENAI_BASE_URL)"
-            )
-
-        # Conversation.
-        self.SYSTEM_PROMPT = read.text("SYSTEM_PROMPT", DEFAULT_SYSTEM_PROMPT) or DEFAULT_SYSTEM_PROMPT
-        self.HISTORY_CHAR_BUDGET = read.integer("HISTORY_CHAR_BUDGET", 12_000, minimum=100, maximum=2_000_000)
-
-        # Streaming pace per channel family, in seconds between updates. Teams allows one a second.
-        self.TEAMS_STREAM_INTERVAL = read.number("TEAMS_STREAM_INTERVAL", 1.0, minimum=1.0, maximum=30.0)
-        self.WEBCHAT_STREAM_INTERVAL = read.number("WEBCHAT_STREAM_INTERVAL", 0.5, minimum=0.05, maximum=30.0)
-        self.TYPING_INTERVAL = read.number("TYPING_INTERVAL", 3.0, minimum=0.1, maximum=30.0)
-        self.STREAM_KEEPALIVE_SECONDS = read.number(
-            "STREAM_KEEPALIVE_SECONDS", 2.0, minimum=0.1, maximum=60.0
-        )
-        self.STREAM_MAX_SECONDS = read.number("STREAM_MAX_SECONDS", 100.0, minimum=1.0, maximum=115.0)
-        self.MESSAGE_MAX_UTF16 = read.integer("MESSAGE_MAX_UTF16", 12_000, minimum=100, maximum=40_000)
-        self.DELIVERY_DEADLINE_SECONDS = read.number(
-            "DELIVERY_DEADLINE_SECONDS", 15.0, minimum=0.5, maximum=120.0
-        )
-        self.SHUTDOWN_GRACE_SECONDS = read.number("SHUTDOWN_GRACE_SECONDS", 10.0, minimum=0.0, maximum=120.0)
-
-        # Telemetry export (see observability/otel/): nothing is exported, or even imported, unless
-        # Application Insights or an OTLP endpoint is set. The SDK's other OTEL_* variables (headers,
-        # batch delay, export interval, resource attributes) it reads itself.
-        self.OTEL_SERVICE_NAME = read.text("OTEL_SERVICE_NAME", DEFAULT_SERVICE_NAME) or DEFAULT_SERVICE_NAME
-        self.APPLICATIONINSIGHTS_CONNECTION_STRING = _app_insights_connection_string(
-            read.text("APPLICATIONINSIGHTS_CONNECTION_STRING")
-        )
-        otlp_endpoint = read.url("OTEL_EXPORTER_OTLP_ENDPOINT")
-        self.OTLP_TRACES_ENDPOINT = read.url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or _signal_url(
-            otlp_endpoint, "traces"
-        )
-        self.OTLP_METRICS_ENDPOINT = read.url("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") or _signal_url(
-            otlp_endpoint, "metrics"
-        )
-        # The bot ships the OTLP/HTTP exporter only; a collector's gRPC port would refuse every export.
-        self.OTEL_EXPORTER_OTLP_PROTOCOL = read.choice(
-            "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", ("http/protobuf",)
-        )
-
-    def secrets(self) -> list[str]:
+    def _secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line."""
-        values = [
+        values = (
             self.APP_PASSWORD,
-            self.OPENAI_API_KEY,
-            self.AZURE_OPENAI_API_KEY,
-            self.BLOB_CONNECTION_STRING,
-            self.APPLICATIONINSIGHTS_CONNECTION_STRING,
-        ]
-        return [value for value in values if value]
+            self.model.openai_api_key,
+            self.model.azure_api_key,
+            self.storage.blob_connection_string,
+            self.telemetry.app_insights_connection_string,
+        )
+        return tuple(value for value in values if value)
 
     def _check_identity(self) -> None:
         """Ask up front for what the SDK would otherwise reject with a bare `Exception` later."""
@@ -241,39 +162,188 @@ class DefaultConfig:
             setattr(self, name, (values[name] or default) if parameterized else None)
         self.CALLER_ID = CallerIdConstants.public_azure_channel if parameterized else None
 
-    def _check_storage(self) -> None:
-        """The chosen storage has what it needs."""
-        if self.STORAGE == "sqlite" and not self.SQLITE_PATH:
-            raise ConfigError("SQLITE_PATH must not be empty when STORAGE is sqlite")
-        if self.STORAGE == "redis" and not self.REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-            raise ConfigError(
-                f"REDIS_URL must be a redis://, rediss:// or unix:// URL, got {self.REDIS_URL!r}"
-            )
-        if self.STORAGE == "blob" and not (self.BLOB_CONNECTION_STRING and self.BLOB_CONTAINER):
-            raise ConfigError("BLOB_CONNECTION_STRING and BLOB_CONTAINER are required when STORAGE is blob")
 
-    def _model_provider(self, read: _Env) -> ModelProvider:
-        """Pick the provider: `MODEL_PROVIDER` if set, else the first one whose settings are present."""
-        provider = read.choice("MODEL_PROVIDER", "auto", ("auto", "offline", "openai", "azure"))
-        if provider == "auto":
-            if self.AZURE_OPENAI_ENDPOINT:
-                provider = "azure"
-            elif self.OPENAI_API_KEY or self.OPENAI_BASE_URL:
-                provider = "openai"
-            else:
-                provider = "offline"
-        if provider == "azure":
-            if not self.AZURE_OPENAI_ENDPOINT:
-                raise ConfigError("AZURE_OPENAI_ENDPOINT is required when MODEL_PROVIDER is azure")
-            if not self.AZURE_OPENAI_DEPLOYMENT:
-                raise ConfigError("AZURE_OPENAI_DEPLOYMENT is required for Azure OpenAI")
-            if not (self.AZURE_OPENAI_API_KEY or read.text("AZURE_OPENAI_AD_TOKEN")):
-                raise ConfigError(
-                    "AZURE_OPENAI_API_KEY (or AZURE_OPENAI_AD_TOKEN) is required for Azure OpenAI"
-                )
-        if provider == "openai" and not (self.OPENAI_API_KEY or self.OPENAI_BASE_URL):
-            raise ConfigError("OPENAI_API_KEY is required when MODEL_PROVIDER is openai")
-        return provider
+def _host(read: _Env) -> HostSettings:
+    """Where the bot listens, what requests it takes, how long /readyz and shutdown wait."""
+    default = HostSettings()
+    return HostSettings(
+        host=read.text("HOST") or default.host,
+        port=read.integer("PORT", default.port, minimum=1, maximum=65535),
+        max_request_bytes=read.integer(
+            "MAX_REQUEST_BYTES", default.max_request_bytes, minimum=1024, maximum=100 * 1024 * 1024
+        ),
+        ready_timeout=read.number("READY_TIMEOUT_SECONDS", default.ready_timeout, minimum=0.1, maximum=60.0),
+        shutdown_grace=read.number(
+            "SHUTDOWN_GRACE_SECONDS", default.shutdown_grace, minimum=0.0, maximum=120.0
+        ),
+    )
+
+
+def _model(read: _Env) -> ModelSettings:
+    """The model: OpenAI (or any OpenAI-compatible server), Azure OpenAI, or the offline stand-in."""
+    default = ModelSettings()
+    settings = ModelSettings(
+        openai_api_key=read.text("OPENAI_API_KEY"),
+        openai_base_url=read.url("OPENAI_BASE_URL"),
+        openai_model=read.text("OPENAI_MODEL") or default.openai_model,
+        azure_endpoint=read.url("AZURE_OPENAI_ENDPOINT"),
+        azure_api_key=read.text("AZURE_OPENAI_API_KEY"),
+        azure_api_version=read.text("OPENAI_API_VERSION") or default.azure_api_version,
+        azure_deployment=read.text("AZURE_OPENAI_DEPLOYMENT"),
+        temperature=read.number("MODEL_TEMPERATURE", default.temperature, minimum=0.0, maximum=2.0),
+        timeout=read.number("MODEL_TIMEOUT_SECONDS", default.timeout, minimum=1.0, maximum=600.0),
+        max_retries=read.integer("MODEL_MAX_RETRIES", default.max_retries, minimum=0, maximum=10),
+        breaker_failures=read.integer(
+            "MODEL_BREAKER_FAILURES", default.breaker_failures, minimum=1, maximum=1000
+        ),
+        breaker_cooldown=read.number(
+            "MODEL_BREAKER_COOLDOWN_SECONDS", default.breaker_cooldown, minimum=0.1, maximum=3600.0
+        ),
+        offline_tokens_per_second=read.number(
+            "OFFLINE_MODEL_TOKENS_PER_SECOND",
+            default.offline_tokens_per_second,
+            minimum=0.1,
+            maximum=100_000.0,
+        ),
+    )
+    return replace(settings, provider=_model_provider(read, settings))
+
+
+def _model_provider(read: _Env, settings: ModelSettings) -> ModelProvider:
+    """`MODEL_PROVIDER` if set, else the first provider whose settings are present; it must have them."""
+    provider = read.choice("MODEL_PROVIDER", "auto", ("auto", *get_args(ModelProvider)))
+    if provider == "auto":
+        if settings.azure_endpoint:
+            provider = "azure"
+        elif settings.openai_api_key or settings.openai_base_url:
+            provider = "openai"
+        else:
+            provider = "offline"
+    if provider == "azure":
+        if not settings.azure_endpoint:
+            raise ConfigError("AZURE_OPENAI_ENDPOINT is required when MODEL_PROVIDER is azure")
+        if not settings.azure_deployment:
+            raise ConfigError("AZURE_OPENAI_DEPLOYMENT is required for Azure OpenAI")
+        if not (settings.azure_api_key or read.text("AZURE_OPENAI_AD_TOKEN")):
+            raise ConfigError("AZURE_OPENAI_API_KEY (or AZURE_OPENAI_AD_TOKEN) is required for Azure OpenAI")
+    if provider == "openai" and not (settings.openai_api_key or settings.openai_base_url):
+        raise ConfigError("OPENAI_API_KEY is required when MODEL_PROVIDER is openai")
+    return cast(ModelProvider, provider)
+
+
+def _storage(read: _Env) -> StorageSettings:
+    """The conversation state's storage (see storage/), checked for what the chosen one needs."""
+    default = StorageSettings()
+    settings = StorageSettings(
+        kind=read.choice("STORAGE", default.kind, STORAGE_KINDS),
+        sqlite_path=read.text("SQLITE_PATH", default.sqlite_path),
+        redis_url=read.text("REDIS_URL", default.redis_url),
+        redis_key_prefix=read.text("REDIS_KEY_PREFIX", default.redis_key_prefix),
+        blob_connection_string=read.text("BLOB_CONNECTION_STRING"),
+        blob_container=read.text("BLOB_CONTAINER", default.blob_container),
+    )
+    if settings.kind == "sqlite" and not settings.sqlite_path:
+        raise ConfigError("SQLITE_PATH must not be empty when STORAGE is sqlite")
+    if settings.kind == "redis" and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            f"REDIS_URL must be a redis://, rediss:// or unix:// URL, got {settings.redis_url!r}"
+        )
+    if settings.kind == "blob" and not (settings.blob_connection_string and settings.blob_container):
+        raise ConfigError("BLOB_CONNECTION_STRING and BLOB_CONTAINER are required when STORAGE is blob")
+    return settings
+
+
+def _safety(read: _Env, model: ModelSettings) -> SafetySettings:
+    """Per-user limits and moderation (see safety/)."""
+    default = SafetySettings()
+    settings = SafetySettings(
+        max_message_chars=read.integer(
+            "MAX_MESSAGE_CHARS", default.max_message_chars, minimum=1, maximum=1_000_000
+        ),
+        messages_per_minute=read.number(
+            "USER_MESSAGES_PER_MINUTE", default.messages_per_minute, minimum=0.1, maximum=10_000.0
+        ),
+        message_burst=read.integer("USER_MESSAGE_BURST", default.message_burst, minimum=1, maximum=10_000),
+        max_answers_per_user=read.integer(
+            "MAX_ANSWERS_PER_USER", default.max_answers_per_user, minimum=1, maximum=1_000
+        ),
+        blocked_terms=tuple(term.strip() for term in read.text("BLOCKED_TERMS").split(",") if term.strip()),
+        moderation=read.choice("MODERATION", default.moderation, get_args(ModerationService)),
+    )
+    if settings.moderation == "openai" and model.provider != "openai":
+        raise ConfigError("MODERATION=openai needs the OpenAI provider (OPENAI_API_KEY or OPENAI_BASE_URL)")
+    return settings
+
+
+def _chat(read: _Env) -> ChatSettings:
+    """The system prompt and the history sent with each question."""
+    default = ChatSettings()
+    return ChatSettings(
+        system_prompt=read.text("SYSTEM_PROMPT") or default.system_prompt,
+        history_char_budget=read.integer(
+            "HISTORY_CHAR_BUDGET", default.history_char_budget, minimum=100, maximum=2_000_000
+        ),
+    )
+
+
+def _streaming(read: _Env) -> StreamingSettings:
+    """The streaming pace per channel family (seconds between updates; Teams allows one a second),
+    and the budgets that keep an answer inside every channel's limits."""
+    default = StreamingSettings()
+    return StreamingSettings(
+        teams_interval=read.number(
+            "TEAMS_STREAM_INTERVAL", default.teams_interval, minimum=1.0, maximum=30.0
+        ),
+        webchat_interval=read.number(
+            "WEBCHAT_STREAM_INTERVAL", default.webchat_interval, minimum=0.05, maximum=30.0
+        ),
+        typing_interval=read.number("TYPING_INTERVAL", default.typing_interval, minimum=0.1, maximum=30.0),
+        keepalive_interval=read.number(
+            "STREAM_KEEPALIVE_SECONDS", default.keepalive_interval, minimum=0.1, maximum=60.0
+        ),
+        max_stream_seconds=read.number(
+            "STREAM_MAX_SECONDS", default.max_stream_seconds, minimum=1.0, maximum=115.0
+        ),
+        max_message_utf16=read.integer(
+            "MESSAGE_MAX_UTF16", default.max_message_utf16, minimum=100, maximum=40_000
+        ),
+        delivery_deadline=read.number(
+            "DELIVERY_DEADLINE_SECONDS", default.delivery_deadline, minimum=0.5, maximum=120.0
+        ),
+        model_idle_timeout=read.number(
+            "MODEL_IDLE_TIMEOUT_SECONDS", default.model_idle_timeout, minimum=0.1, maximum=600.0
+        ),
+    )
+
+
+def _telemetry(read: _Env) -> TelemetrySettings:
+    """Telemetry export (see observability/otel/): nothing is exported, or even imported, unless
+    Application Insights or an OTLP endpoint is set. The SDK's other OTEL_* variables (headers, batch
+    delay, export interval, resource attributes) it reads itself."""
+    default = TelemetrySettings()
+    otlp_endpoint = read.url("OTEL_EXPORTER_OTLP_ENDPOINT")
+    # The bot ships the OTLP/HTTP exporter only; a collector's gRPC port would refuse every export.
+    read.choice("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", ("http/protobuf",))
+    return TelemetrySettings(
+        service_name=read.text("OTEL_SERVICE_NAME") or default.service_name,
+        app_insights_connection_string=_app_insights_connection_string(
+            read.text("APPLICATIONINSIGHTS_CONNECTION_STRING")
+        ),
+        otlp_traces_endpoint=read.url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        or _signal_url(otlp_endpoint, "traces"),
+        otlp_metrics_endpoint=read.url("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
+        or _signal_url(otlp_endpoint, "metrics"),
+    )
+
+
+def _logging(read: _Env, *, secrets: tuple[str, ...]) -> LogSettings:
+    """Text or JSON lines, the lowest level logged, and the values scrubbed from every line."""
+    default = LogSettings()
+    return LogSettings(
+        format=read.choice("LOG_FORMAT", default.format, get_args(LogFormat)),
+        level=read.choice("LOG_LEVEL", default.level, get_args(LogLevel)),
+        secrets=secrets,
+    )
 
 
 def _signal_url(base: str, signal: str) -> str:

@@ -41,11 +41,6 @@ def answer_tokens(count: int) -> list[str]:
     return [(" " if index else "") + _WORDS[index % len(_WORDS)] for index in range(count)]
 
 
-def answer_text(count: int) -> str:
-    """The whole answer a bot must deliver for a `count`-token scenario."""
-    return "".join(answer_tokens(count))
-
-
 @dataclass(frozen=True)
 class Scenario:
     """What the model answers: how many tokens, how fast, and how long it thinks first."""
@@ -61,7 +56,6 @@ class RequestRecord:
 
     received_at: float
     token_times: list[float] = field(default_factory=list)
-    completed: bool = False
 
 
 def _chunk(delta: dict[str, str], finish_reason: str | None) -> bytes:
@@ -214,7 +208,6 @@ class ModelServer:
         if stream.next_index == len(stream.chunks):
             await response.write(self._closing)
             await response.write_eof()
-            record.completed = True
         return response
 
     async def _put_scenario(self, request: web.Request) -> web.Response:

@@ -6,7 +6,7 @@ from botbuilder.core import ActivityHandler, ConversationState, TurnContext
 from botbuilder.dialogs import Dialog, DialogExtensions
 from botbuilder.schema import ChannelAccount
 
-from dialogs.group_chat import is_group_conversation
+from channels import is_group_conversation
 
 from .state_saver import DIALOG_STATE_PROPERTY, TurnStateSaver
 from .welcome import welcome_activities

@@ -15,7 +15,7 @@ from typing import Any
 from botbuilder.core import Middleware, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, Mention
 
-from dialogs.group_chat import is_group_conversation
+from channels import is_group_conversation
 
 
 def _field(value: Any, name: str) -> Any:

@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 from botbuilder.core import Middleware, TurnContext
 from botbuilder.schema import ActivityTypes
 
+from channels import conversation_key
 from dialogs.commands import Command, recognize_command
 from streaming import ConversationAnswers, StopReason
-from streaming.conversation_answers import conversation_key
 
 logger = logging.getLogger(__name__)
 

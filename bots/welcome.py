@@ -15,7 +15,7 @@ from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import ActionTypes, Activity, Attachment, CardAction, SuggestedActions
 from botframework.connector import Channels
 
-from dialogs.group_chat import is_group_conversation
+from channels import is_group_conversation
 
 SAMPLE_QUESTION = "Explain how a rainbow forms, in two sentences"
 SUGGESTIONS = ["help", "settings", SAMPLE_QUESTION]  # Teams shows the first three only.

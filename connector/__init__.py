@@ -1,6 +1,6 @@
-"""The bot's side of the Bot Connector REST API: the SDK's client, with a fast path for replies."""
+"""The bot's side of the Bot Connector REST API: the SDK's clients, reused, with replies sent over aiohttp."""
 
-from .authentication import FastConnectorAuthentication
+from .authentication import ReusingBotFrameworkAuthentication
 from .http import ConnectorHttp
 
-__all__ = ["ConnectorHttp", "FastConnectorAuthentication"]
+__all__ = ["ConnectorHttp", "ReusingBotFrameworkAuthentication"]

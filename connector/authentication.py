@@ -21,17 +21,17 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 
-from .http import ConnectorHttp, FastConversations
+from .http import AiohttpConversations, ConnectorHttp
 
 MAX_CACHED_CLIENTS = 1000
 
 
-class FastConnectorClient:
-    """A `ConnectorClient` whose reply operations go through `ConnectorHttp`."""
+class AiohttpConnectorClient:
+    """A `ConnectorClient` whose reply operations go over aiohttp, through `ConnectorHttp`."""
 
     def __init__(self, client: ConnectorClient, http: ConnectorHttp) -> None:
         self._client = client
-        self.conversations = FastConversations(client, http)
+        self.conversations = AiohttpConversations(client, http)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -40,19 +40,21 @@ class FastConnectorClient:
 class _ReusingConnectorFactory(ConnectorFactory):
     """Hands out one connector client per (bot, service URL, audience), made by the SDK's factory."""
 
-    def __init__(self, inner: ConnectorFactory, bot_key: str, owner: FastConnectorAuthentication) -> None:
+    def __init__(
+        self, inner: ConnectorFactory, bot_key: str, owner: ReusingBotFrameworkAuthentication
+    ) -> None:
         self._inner = inner
         self._bot_key = bot_key
         self._owner = owner
 
-    async def create(self, service_url: str, audience: str | None = None) -> FastConnectorClient:
+    async def create(self, service_url: str, audience: str | None = None) -> AiohttpConnectorClient:
         return await self._owner.connector_client(self._inner, self._bot_key, service_url, audience)
 
 
 class _LazyUserTokenClient(UserTokenClient):
     """Builds the SDK's user-token client only if the turn uses it (sign-in), not for every turn."""
 
-    def __init__(self, owner: FastConnectorAuthentication, claims_identity: ClaimsIdentity) -> None:
+    def __init__(self, owner: ReusingBotFrameworkAuthentication, claims_identity: ClaimsIdentity) -> None:
         self._owner = owner
         self._claims_identity = claims_identity
         self._client: UserTokenClient | None = None
@@ -81,13 +83,14 @@ class _LazyUserTokenClient(UserTokenClient):
         return await (await self._real()).exchange_token(*args, **kwargs)
 
 
-class FastConnectorAuthentication(ConfigurationBotFrameworkAuthentication):
-    """`ConfigurationBotFrameworkAuthentication` whose connector clients are reused and send fast."""
+class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):
+    """`ConfigurationBotFrameworkAuthentication` whose connector clients are reused across turns and send
+    replies over the shared aiohttp session."""
 
     def __init__(self, configuration: object, http: ConnectorHttp) -> None:
         super().__init__(configuration)
         self._http = http
-        self._clients: OrderedDict[tuple[str, str, str | None], FastConnectorClient] = OrderedDict()
+        self._clients: OrderedDict[tuple[str, str, str | None], AiohttpConnectorClient] = OrderedDict()
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
         result = await super().authenticate_request(activity, auth_header)
@@ -105,11 +108,11 @@ class FastConnectorAuthentication(ConfigurationBotFrameworkAuthentication):
 
     async def connector_client(
         self, inner: ConnectorFactory, bot_key: str, service_url: str, audience: str | None
-    ) -> FastConnectorClient:
+    ) -> AiohttpConnectorClient:
         key = (bot_key, service_url, audience)
         client = self._clients.get(key)
         if client is None:
-            client = FastConnectorClient(await inner.create(service_url, audience), self._http)
+            client = AiohttpConnectorClient(await inner.create(service_url, audience), self._http)
             self._clients[key] = client
             if len(self._clients) > MAX_CACHED_CLIENTS:
                 self._clients.popitem(last=False)

@@ -94,7 +94,7 @@ class ConnectorHTTPError(Exception):
     """The channel answered an error status without an error body; the SDK's exception wraps it."""
 
 
-class FastConversations:
+class AiohttpConversations:
     """The SDK's `ConversationsOperations`, with the reply operations sent by `ConnectorHttp`."""
 
     def __init__(self, client: ConnectorClient, http: ConnectorHttp) -> None:

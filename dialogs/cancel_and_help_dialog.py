@@ -7,14 +7,22 @@ current question again; "cancel" ends the dialog, whatever its step, without sav
 
 from __future__ import annotations
 
+from typing import Any
+
 from botbuilder.core import MessageFactory
 from botbuilder.dialogs import ComponentDialog, DialogContext, DialogTurnResult, DialogTurnStatus
+from botbuilder.dialogs.prompts import PromptOptions
 from botbuilder.schema import ActivityTypes
 
 from .commands import Command, recognize_command
 from .help_dialog import send_help
 
 CANCELLED_TEXT = "Okay, cancelled. Nothing was changed. Ask me anything, or send **help**."
+
+
+def question(text: str, retry: str, **options: Any) -> PromptOptions:
+    """A prompt's options: it asks `text`, and `retry` after an answer it cannot take."""
+    return PromptOptions(prompt=MessageFactory.text(text), retry_prompt=MessageFactory.text(retry), **options)
 
 
 class CancelAndHelpDialog(ComponentDialog):

@@ -6,21 +6,26 @@ from dataclasses import dataclass
 
 from botbuilder.core import ConversationState, TurnContext, UserState
 
+from channels import is_group_conversation
 from llm import ChatModel
 from streaming import AnswerStream, StreamingSettings, plan_delivery
 from streaming.answer_stream import AnswerObserver
 
 from .chat_history import HISTORY_PROPERTY, HistoryEntry, build_prompt, record_added, trim_history
-from .group_chat import GROUP_SYSTEM_NOTE, is_group_conversation
+from .group_chat import GROUP_SYSTEM_NOTE
 from .user_profile import PROFILE_PROPERTY, UserProfile, system_prompt_for, temperature_for
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful assistant in a chat app. Answer clearly and concisely; use Markdown where it helps."
+)
 
 
 @dataclass(frozen=True)
 class ChatSettings:
-    """What shapes a model request."""
+    """What shapes a model request: the system prompt, and how much history goes with each question."""
 
-    system_prompt: str
-    history_char_budget: int
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    history_char_budget: int = 12_000  # characters; the oldest turns drop first
 
 
 class ChatAnswerer:

@@ -1,4 +1,4 @@
-"""Group conversations (Teams group chats and channels): whose message is whose.
+"""Group conversations (Teams group chats and channels) in the dialogs: whose message is whose.
 
 In a group the history holds several people's messages, so each user message is kept and sent to
 the model as "Name: text", and the system prompt says so. Personal chats are unchanged.
@@ -9,31 +9,18 @@ from __future__ import annotations
 from botbuilder.dialogs.choices import ListStyle
 from botbuilder.schema import Activity
 
-GROUP_CONVERSATION_TYPES = frozenset({"groupChat", "channel"})
+from channels import is_group_conversation, speaker_name
+
 GROUP_SYSTEM_NOTE = (
     "This is a group conversation with several people. Each user message starts with the name of "
     "the person who wrote it, then a colon; address people by name when it helps."
 )
 
 
-def is_group_conversation(activity: Activity) -> bool:
-    """Whether `activity` comes from a conversation with more than the user and the bot."""
-    conversation = activity.conversation
-    if conversation is None:
-        return False
-    return bool(conversation.is_group) or conversation.conversation_type in GROUP_CONVERSATION_TYPES
-
-
 def choice_style(activity: Activity) -> ListStyle | None:
     """How a prompt lists its choices: in the text in a group, where a button's message would carry
     no @mention and so be ignored; else the prompt's default for the channel (None)."""
     return ListStyle.in_line if is_group_conversation(activity) else None
-
-
-def speaker_name(activity: Activity) -> str:
-    """The sender's display name, or their id when the channel sends no name."""
-    sender = activity.from_property
-    return ((sender.name or sender.id) if sender else None) or "Someone"
 
 
 def attributed(activity: Activity, text: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from botbuilder.core import MessageFactory, StatePropertyAccessor
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from botbuilder.dialogs.choices import ListStyle
-from botbuilder.dialogs.prompts import ConfirmPrompt, PromptOptions
+from botbuilder.dialogs.prompts import ConfirmPrompt
 from recognizers_text import Culture
 
-from .cancel_and_help_dialog import CancelAndHelpDialog
+from channels import is_group_conversation
+
+from .cancel_and_help_dialog import CancelAndHelpDialog, question
 from .chat_history import record_reset
-from .group_chat import is_group_conversation
 
 CONFIRM_PROMPT = "reset.confirm"
 GROUP_CONFIRM_PROMPT = "reset.confirm.group"
@@ -39,9 +40,7 @@ class ResetDialog(CancelAndHelpDialog):
         group = is_group_conversation(step.context.activity)
         return await step.prompt(
             GROUP_CONFIRM_PROMPT if group else CONFIRM_PROMPT,
-            PromptOptions(
-                prompt=MessageFactory.text(CONFIRM_QUESTION), retry_prompt=MessageFactory.text(CONFIRM_RETRY)
-            ),
+            question(CONFIRM_QUESTION, CONFIRM_RETRY),
         )
 
     async def _reset_step(self, step: WaterfallStepContext) -> DialogTurnResult:

@@ -14,13 +14,12 @@ from botbuilder.dialogs.choices import Choice
 from botbuilder.dialogs.prompts import (
     ChoicePrompt,
     NumberPrompt,
-    PromptOptions,
     PromptValidatorContext,
     TextPrompt,
 )
 from recognizers_text import Culture
 
-from .cancel_and_help_dialog import CancelAndHelpDialog
+from .cancel_and_help_dialog import CancelAndHelpDialog, question
 from .group_chat import choice_style
 from .user_profile import (
     MAX_INSTRUCTIONS_CHARS,
@@ -97,22 +96,14 @@ class SettingsDialog(CancelAndHelpDialog):
         choices = [Choice(style.label) for style in AnswerStyle]
         return await step.prompt(
             STYLE_PROMPT,
-            PromptOptions(
-                prompt=MessageFactory.text(STYLE_QUESTION),
-                retry_prompt=MessageFactory.text(STYLE_RETRY),
-                choices=choices,
-                style=choice_style(step.context.activity),
-            ),
+            question(STYLE_QUESTION, STYLE_RETRY, choices=choices, style=choice_style(step.context.activity)),
         )
 
     async def _instructions_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["style"] = list(AnswerStyle)[step.result.index].value
         return await step.prompt(
             INSTRUCTIONS_PROMPT,
-            PromptOptions(
-                prompt=MessageFactory.text(INSTRUCTIONS_QUESTION),
-                retry_prompt=MessageFactory.text(INSTRUCTIONS_RETRY),
-            ),
+            question(INSTRUCTIONS_QUESTION, INSTRUCTIONS_RETRY),
         )
 
     async def _temperature_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -120,10 +111,7 @@ class SettingsDialog(CancelAndHelpDialog):
         step.values["instructions"] = "" if instructions.lower() == NO_INSTRUCTIONS else instructions
         return await step.prompt(
             TEMPERATURE_PROMPT,
-            PromptOptions(
-                prompt=MessageFactory.text(TEMPERATURE_QUESTION),
-                retry_prompt=MessageFactory.text(TEMPERATURE_RETRY),
-            ),
+            question(TEMPERATURE_QUESTION, TEMPERATURE_RETRY),
         )
 
     async def _summary_step(self, step: WaterfallStepContext) -> DialogTurnResult:

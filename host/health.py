@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import Storage
@@ -21,14 +21,6 @@ logger = logging.getLogger(__name__)
 
 READINESS_KEY = "readyz/sentinel"
 """The key /readyz reads: nothing is stored under it, the read only proves the storage answers."""
-
-
-class ReadinessProbe(Protocol):
-    """A model that can tell, cheaply, whether its service is reachable."""
-
-    async def check_ready(self, within: float) -> str:
-        """A short description of what answered; raises when the service is not usable."""
-        ...
 
 
 async def healthz(_request: web.Request) -> web.Response:

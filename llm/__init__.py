@@ -2,6 +2,16 @@
 honest offline stand-in for machines with no model configured."""
 
 from .chat_model import AnswerCutOff, ChatMessage, ChatModel, ModelError, ModelSignal
-from .factory import create_chat_model
+from .factory import ModelProvider, ModelSettings, create_chat_model, openai_client
 
-__all__ = ["AnswerCutOff", "ChatMessage", "ChatModel", "ModelError", "ModelSignal", "create_chat_model"]
+__all__ = [
+    "AnswerCutOff",
+    "ChatMessage",
+    "ChatModel",
+    "ModelError",
+    "ModelProvider",
+    "ModelSettings",
+    "ModelSignal",
+    "create_chat_model",
+    "openai_client",
+]

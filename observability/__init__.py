@@ -1,7 +1,13 @@
 """What operators see: Prometheus metrics and structured, redacted logs with turn ids; traces and
 metrics exported through OpenTelemetry when configured (`telemetry`, `otel/`)."""
 
-from .logging import TurnLogContextMiddleware, configure_logging
+from .logging import LogSettings, TurnLogContextMiddleware, configure_logging
 from .metrics import BotMetrics, TurnTimingMiddleware
 
-__all__ = ["BotMetrics", "TurnLogContextMiddleware", "TurnTimingMiddleware", "configure_logging"]
+__all__ = [
+    "BotMetrics",
+    "LogSettings",
+    "TurnLogContextMiddleware",
+    "TurnTimingMiddleware",
+    "configure_logging",
+]

@@ -10,6 +10,8 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Literal
 
 from botbuilder.core import Middleware, TurnContext
 
@@ -106,15 +108,28 @@ class _TextFormatter(logging.Formatter):
         return self._redact.scrub(text)
 
 
-def configure_logging(*, json_lines: bool, level: str, secrets: Iterable[str]) -> None:
-    """Log to stderr as text or JSON lines; `secrets` (keys, passwords) never appear in a line."""
-    redact = _TurnFieldsAndRedaction(secrets)
+LogFormat = Literal["text", "json"]
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """How the bot logs: the line format, the lowest level written, and the values no line may show."""
+
+    format: LogFormat = "text"
+    level: LogLevel = "info"
+    secrets: tuple[str, ...] = ()  # keys, passwords, connection strings
+
+
+def configure_logging(settings: LogSettings) -> None:
+    """Log to stderr as text or JSON lines; the settings' secrets never appear in a line."""
+    redact = _TurnFieldsAndRedaction(settings.secrets)
     handler = logging.StreamHandler()
     handler.addFilter(redact)
-    handler.setFormatter(_JsonFormatter(redact) if json_lines else _TextFormatter(redact))
+    handler.setFormatter(_JsonFormatter(redact) if settings.format == "json" else _TextFormatter(redact))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(settings.level.upper())
     # These log request headers (bearer tokens) at DEBUG; keep them quiet whatever the level.
     for noisy in ("msrest", "urllib3", "msal", "azure"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

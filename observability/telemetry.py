@@ -1,28 +1,13 @@
-"""Optional OpenTelemetry export: what to export where, and the switch that loads it only when asked."""
+"""Optional OpenTelemetry export: the switch that loads `otel/` only when a destination is configured."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .telemetry_settings import TelemetrySettings
 
 if TYPE_CHECKING:
     from .otel import Telemetry
-
-
-@dataclass(frozen=True)
-class TelemetrySettings:
-    """Where traces and metrics go; with every destination empty (the default) nothing is exported."""
-
-    service_name: str
-    app_insights_connection_string: str = ""
-    otlp_traces_endpoint: str = ""
-    otlp_metrics_endpoint: str = ""
-
-    @property
-    def enabled(self) -> bool:
-        return bool(
-            self.app_insights_connection_string or self.otlp_traces_endpoint or self.otlp_metrics_endpoint
-        )
 
 
 def start_telemetry(settings: TelemetrySettings) -> Telemetry | None:

@@ -2,5 +2,6 @@
 
 from .limits import UserLimitsMiddleware
 from .moderation import ModerationMiddleware, Moderator
+from .settings import SafetySettings
 
-__all__ = ["ModerationMiddleware", "Moderator", "UserLimitsMiddleware"]
+__all__ = ["ModerationMiddleware", "Moderator", "SafetySettings", "UserLimitsMiddleware"]

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from botbuilder.core import Middleware, TurnContext
 from botbuilder.schema import ActivityTypes
 
-from streaming.conversation_answers import ConversationAnswers, conversation_key
+from channels import conversation_key
+from streaming.conversation_answers import ConversationAnswers
+
+from .settings import SafetySettings
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +46,14 @@ class UserLimitsMiddleware(Middleware):
     def __init__(
         self,
         answers: ConversationAnswers,
-        *,
-        max_chars: int,
-        per_minute: float,
-        burst: int,
-        max_answers: int,
+        settings: SafetySettings,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._answers = answers
-        self._max_chars = max_chars
-        self._refill_per_second = per_minute / 60.0
-        self._burst = burst
-        self._max_answers = max_answers
+        self._max_chars = settings.max_message_chars
+        self._refill_per_second = settings.messages_per_minute / 60.0
+        self._burst = settings.message_burst
+        self._max_answers = settings.max_answers_per_user
         self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
         self._seen = 0

@@ -25,29 +25,11 @@ class StorageSettings:
     blob_container: str = "bot-state"  # BLOB_CONTAINER
 
 
-def check_settings(settings: StorageSettings) -> None:
-    """Raise `ValueError`, naming the variable, if `settings.kind` lacks what it needs."""
-    if settings.kind not in STORAGE_KINDS:
-        raise ValueError(f"STORAGE must be one of {', '.join(STORAGE_KINDS)}, got {settings.kind!r}")
-    if settings.kind == "sqlite" and not settings.sqlite_path:
-        raise ValueError("SQLITE_PATH must not be empty when STORAGE is sqlite")
-    if settings.kind == "redis" and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError(
-            f"REDIS_URL must be a redis://, rediss:// or unix:// URL, got {settings.redis_url!r}"
-        )
-    if settings.kind == "blob":
-        if not settings.blob_connection_string:
-            raise ValueError("BLOB_CONNECTION_STRING is required when STORAGE is blob")
-        if not settings.blob_container:
-            raise ValueError("BLOB_CONTAINER must not be empty when STORAGE is blob")
-
-
 def create_row_store(settings: StorageSettings) -> RowStore:
-    """The SDK-free store `settings.kind` names; raises `ValueError`, naming the variable, on a bad setting.
+    """The SDK-free store `settings.kind` names (config.py has checked that it has what it needs).
 
     Azure Blob has no SDK-free store yet: its backend is botbuilder-azure's `BlobStorage`.
     """
-    check_settings(settings)
     if settings.kind == "memory":
         return InMemoryRows()
     if settings.kind == "sqlite":

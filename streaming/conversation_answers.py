@@ -16,7 +16,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from botbuilder.core import BotAdapter, Middleware, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ConversationReference, DeliveryModes
+from botbuilder.schema import ActivityTypes, ConversationReference, DeliveryModes
+
+from channels import conversation_key
 
 from .answer_stream import ANSWER_SLOT_KEY, AnswerStream, StopReason
 from .pacing import Pacer
@@ -28,11 +30,6 @@ SaveState = Callable[[TurnContext], Awaitable[None]]
 HandOverState = Callable[[TurnContext, TurnContext], None]
 
 SHUTTING_DOWN_REPLY = "I'm restarting right now, so I can't answer that. Please send it again in a moment."
-
-
-def conversation_key(activity: Activity) -> str:
-    """Identifies a conversation across channels."""
-    return f"{activity.channel_id}/{activity.conversation.id if activity.conversation else ''}"
 
 
 class _Conversation:

@@ -12,7 +12,7 @@ from app import create_app
 from config import DefaultConfig
 from tests.support.bot import BotClient
 from tests.support.connector import RecordingConnector
-from tests.support.loopback import serve
+from tests.support.loopback import serve, served
 from tests.support.model_server import ModelServer
 
 # Long enough to span a few Teams updates at their real one-second pace.
@@ -36,18 +36,14 @@ StartBot = Callable[[dict[str, str]], Awaitable[BotClient]]
 
 @pytest.fixture
 async def model_server() -> AsyncIterator[ModelServer]:
-    server = ModelServer(tokens=ANSWER_TOKENS, token_delay=ANSWER_TOKEN_DELAY)
-    async with serve(server.app()) as url:
-        server.url = url
+    async with served(ModelServer(tokens=ANSWER_TOKENS, token_delay=ANSWER_TOKEN_DELAY)) as server:
         yield server
 
 
 @pytest.fixture
 async def connector() -> AsyncIterator[RecordingConnector]:
     """A Teams-like connector; every test that uses it must keep to the stream protocol."""
-    recorder = RecordingConnector()
-    async with serve(recorder.app()) as url:
-        recorder.url = url
+    async with served(RecordingConnector()) as recorder:
         yield recorder
     assert recorder.protocol_errors == []
 

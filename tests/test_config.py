@@ -17,11 +17,11 @@ INGESTION = "https://westeurope-5.in.applicationinsights.azure.com/"
 
 def test_defaults_run_the_offline_model_locally() -> None:
     config = DefaultConfig({})
-    assert (config.HOST, config.PORT) == ("localhost", 3978)
+    assert (config.host.host, config.host.port) == ("localhost", 3978)
     assert (config.APP_ID, config.APP_PASSWORD, config.APP_TYPE) == ("", "", "multitenant")
-    assert config.MODEL_PROVIDER == "offline"
-    assert (config.STORAGE, config.SQLITE_PATH) == ("sqlite", "data/bot-state.sqlite3")
-    assert (config.TEAMS_STREAM_INTERVAL, config.WEBCHAT_STREAM_INTERVAL) == (1.0, 0.5)
+    assert config.model.provider == "offline"
+    assert (config.storage.kind, config.storage.sqlite_path) == ("sqlite", "data/bot-state.sqlite3")
+    assert (config.streaming.teams_interval, config.streaming.webchat_interval) == (1.0, 0.5)
 
 
 def test_bot_identity_uses_the_sdk_names() -> None:
@@ -58,39 +58,39 @@ def test_bot_identity_uses_the_sdk_names() -> None:
     ],
 )
 def test_model_provider_follows_the_settings(env: dict[str, str], provider: str) -> None:
-    assert DefaultConfig(env).MODEL_PROVIDER == provider
+    assert DefaultConfig(env).model.provider == provider
 
 
 def test_telemetry_is_exported_nowhere_by_default() -> None:
-    config = DefaultConfig({})
-    assert (config.APPLICATIONINSIGHTS_CONNECTION_STRING, config.OTLP_TRACES_ENDPOINT) == ("", "")
-    assert config.OTLP_METRICS_ENDPOINT == ""
-    assert config.OTEL_SERVICE_NAME == "streaming-llm-bot"
+    telemetry = DefaultConfig({}).telemetry
+    assert (telemetry.app_insights_connection_string, telemetry.otlp_traces_endpoint) == ("", "")
+    assert telemetry.otlp_metrics_endpoint == ""
+    assert telemetry.service_name == "streaming-llm-bot"
 
 
 def test_otlp_urls_are_built_as_the_opentelemetry_spec_says() -> None:
-    base = DefaultConfig({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318/"})
-    assert base.OTLP_TRACES_ENDPOINT == "http://collector:4318/v1/traces"
-    assert base.OTLP_METRICS_ENDPOINT == "http://collector:4318/v1/metrics"
+    base = DefaultConfig({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318/"}).telemetry
+    assert base.otlp_traces_endpoint == "http://collector:4318/v1/traces"
+    assert base.otlp_metrics_endpoint == "http://collector:4318/v1/metrics"
     # A signal's own endpoint is used as it is, and wins over the base.
     own = DefaultConfig(
         {
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://traces.example/ingest",
         }
-    )
-    assert own.OTLP_TRACES_ENDPOINT == "https://traces.example/ingest"
-    assert own.OTLP_METRICS_ENDPOINT == "http://collector:4318/v1/metrics"
+    ).telemetry
+    assert own.otlp_traces_endpoint == "https://traces.example/ingest"
+    assert own.otlp_metrics_endpoint == "http://collector:4318/v1/metrics"
     only_traces = DefaultConfig({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"})
-    assert only_traces.OTLP_METRICS_ENDPOINT == ""
+    assert only_traces.telemetry.otlp_metrics_endpoint == ""
 
 
 def test_the_app_insights_connection_string_is_kept_tidy_and_secret() -> None:
     raw = f" InstrumentationKey={IKEY};IngestionEndpoint={INGESTION}; "
     config = DefaultConfig({"APPLICATIONINSIGHTS_CONNECTION_STRING": raw})
     tidy = f"InstrumentationKey={IKEY};IngestionEndpoint={INGESTION}"
-    assert config.APPLICATIONINSIGHTS_CONNECTION_STRING == tidy
-    assert tidy in config.secrets()
+    assert config.telemetry.app_insights_connection_string == tidy
+    assert tidy in config.logging.secrets
 
 
 @pytest.mark.parametrize(
@@ -106,9 +106,11 @@ def test_the_app_insights_connection_string_is_kept_tidy_and_secret() -> None:
         ({"MODEL_PROVIDER": "openai"}, "OPENAI_API_KEY"),
         ({"AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com"}, "AZURE_OPENAI_DEPLOYMENT"),
         ({"MicrosoftAppType": "Anonymous"}, "MicrosoftAppType"),
-        ({"STORAGE": "postgres"}, "STORAGE"),
-        ({"STORAGE": "redis", "REDIS_URL": "127.0.0.1:6379"}, "REDIS_URL"),
-        ({"STORAGE": "blob"}, "BLOB_CONNECTION_STRING"),
+        ({"STORAGE": "postgres"}, "STORAGE must be one of memory, sqlite, blob, redis, got 'postgres'"),
+        ({"SQLITE_PATH": ""}, "SQLITE_PATH must not be empty when STORAGE is sqlite"),
+        ({"STORAGE": "redis", "REDIS_URL": "127.0.0.1:6379"}, "REDIS_URL must be a redis://"),
+        ({"STORAGE": "blob"}, "BLOB_CONNECTION_STRING and BLOB_CONTAINER are required when STORAGE is blob"),
+        ({"STORAGE": "blob", "BLOB_CONNECTION_STRING": "x", "BLOB_CONTAINER": ""}, "BLOB_CONTAINER"),
         ({"MicrosoftAppType": "SingleTenant", "MicrosoftAppId": "a"}, "MicrosoftAppPassword"),
         ({"MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppId": "a"}, "MicrosoftAppTenantId"),
         ({"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_ENDPOINT"),

@@ -8,86 +8,19 @@ import json
 import os
 import re
 import shlex
-import signal
-import socket
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 
+from benchmarks.serving import free_port
 from streaming.answer_stream import STOP_NOTES, StopReason
 from tests.support.activities import user_message
+from tests.support.bot_process import BotProcess
 from tests.support.connector import RecordingConnector, is_stream_update
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_APP_ID_LINE = "MicrosoftAppId is not set: requests are not authenticated (local development only)"
-
-
-@dataclass
-class Server:
-    url: str
-    process: asyncio.subprocess.Process
-    stderr: list[str]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@asynccontextmanager
-async def started(argv: list[str], env: dict[str, str]) -> AsyncIterator[Server]:
-    """Run `argv` with only `env` (plus PATH, HOST=127.0.0.1, a free PORT) until /healthz answers.
-
-    Its stderr is collected line by line; the process is killed if the test leaves it running.
-    """
-    port = _free_port()
-    full_env = {
-        # The venv's bin first: gunicorn is installed there.
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        **env,
-    }
-    process = await asyncio.create_subprocess_exec(
-        *argv, cwd=ROOT, env=full_env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
-    )
-    lines: list[str] = []
-
-    async def read_stderr() -> None:
-        assert process.stderr is not None
-        async for line in process.stderr:
-            lines.append(line.decode(errors="replace"))
-
-    reader = asyncio.create_task(read_stderr())
-    server = Server(f"http://127.0.0.1:{port}", process, lines)
-    try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(300):
-                assert process.returncode is None, f"exited during start-up:\n{''.join(lines)}"
-                try:
-                    async with session.get(f"{server.url}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.05)
-            else:
-                raise TimeoutError(f"did not start:\n{''.join(lines)}")
-        yield server
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await reader
-
-
-async def stop(server: Server, within: float = 30.0) -> int:
-    server.process.send_signal(signal.SIGTERM)
-    return await asyncio.wait_for(server.process.wait(), within)
 
 
 def startup_command() -> list[str]:
@@ -98,10 +31,10 @@ def startup_command() -> list[str]:
 
 
 async def test_python_app_py_says_requests_are_not_authenticated_without_an_app_id() -> None:
-    env = {"STORAGE": "memory"}
-    async with started([sys.executable, "app.py"], env) as server:
-        assert await stop(server) == 0
-    assert NO_APP_ID_LINE in "".join(server.stderr)
+    async with BotProcess({"STORAGE": "memory"}) as bot:
+        returncode, log = await bot.terminate()
+    assert returncode == 0
+    assert NO_APP_ID_LINE in log
 
 
 async def test_python_app_py_names_the_app_id_it_authenticates_for() -> None:
@@ -110,9 +43,9 @@ async def test_python_app_py_names_the_app_id_it_authenticates_for() -> None:
         "MicrosoftAppId": "6a1f2c3d-4b5e-4f60-8a7b-9c0d1e2f3a4b",
         "MicrosoftAppPassword": "x",
     }
-    async with started([sys.executable, "app.py"], env) as server:
-        assert await stop(server) == 0
-    log = "".join(server.stderr)
+    async with BotProcess(env) as bot:
+        returncode, log = await bot.terminate()
+    assert returncode == 0
     assert (
         "requests are authenticated: MicrosoftAppId 6a1f2c3d-4b5e-4f60-8a7b-9c0d1e2f3a4b (multitenant)" in log
     )
@@ -143,28 +76,21 @@ async def test_gunicorn_serves_answers_and_drains_on_sigterm(
         "SQLITE_PATH": str(tmp_path / "state.sqlite3"),
         "OFFLINE_MODEL_TOKENS_PER_SECOND": "20",
     }
-    async with started(startup_command(), env) as server, aiohttp.ClientSession() as session:
-        async with session.get(f"{server.url}/readyz") as response:
+    async with BotProcess(env, argv=startup_command()) as bot, aiohttp.ClientSession() as session:
+        async with session.get(f"{bot.url}/readyz") as response:
             assert response.status == 200
-        async with session.post(
-            f"{server.url}/api/messages", json=user_message("hi", connector.url)
-        ) as response:
-            assert response.status == 201
+        assert await bot.post(user_message("hi", connector.url)) == 201
         [answer] = await connector.wait_for_answers()
         assert "You wrote: “hi”" in answer
 
         # A slow answer in progress when SIGTERM comes is finished with the shutdown note.
         connector.received.clear()
-        async with session.post(
-            f"{server.url}/api/messages",
-            json=user_message("a long one", connector.url, conversation_id="slow"),
-        ) as response:
-            assert response.status == 201
+        assert await bot.post(user_message("a long one", connector.url, conversation_id="slow")) == 201
         await connector.wait_until(lambda: any(is_stream_update(item) for item in connector.received))
-        assert await stop(server) == 0
+        returncode, log = await bot.terminate(within=30.0)
+    assert returncode == 0
     [bubble] = connector.bubbles()
     assert bubble.endswith(STOP_NOTES[StopReason.SHUTDOWN])
-    log = "".join(server.stderr)
     assert "Booting worker" in log and NO_APP_ID_LINE in log
     assert "Traceback" not in log
 
@@ -176,7 +102,7 @@ async def test_gunicorn_stops_at_once_on_a_configuration_error() -> None:
         env={
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "HOST": "127.0.0.1",
-            "PORT": str(_free_port()),
+            "PORT": str(free_port()),
             "MODEL_TEMPERATURE": "hot",
         },
         stdout=asyncio.subprocess.DEVNULL,

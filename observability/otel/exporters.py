@@ -6,7 +6,7 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanProcessor
 
-from observability.telemetry import TelemetrySettings
+from observability.telemetry_settings import TelemetrySettings
 
 
 def span_processors(settings: TelemetrySettings, provider: TracerProvider) -> list[SpanProcessor]:

@@ -6,7 +6,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 
-from observability.telemetry import TelemetrySettings
+from observability.telemetry_settings import TelemetrySettings
 
 from .answers import AnswerTelemetry
 from .exporters import metric_readers, span_processors

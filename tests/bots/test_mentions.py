@@ -5,7 +5,8 @@ from __future__ import annotations
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Entity, Mention
 
 from bots.mentions import mentions_recipient, remove_recipient_mention
-from dialogs.group_chat import attributed, is_group_conversation
+from channels import is_group_conversation
+from dialogs.group_chat import attributed
 
 BOT = ChannelAccount(id="bot-1", name="Helper (beta+)")
 AT_BOT = "<at>Helper (beta+)</at>"

@@ -11,7 +11,7 @@ from bots import TurnStateSaver
 from dialogs.chat_history import HISTORY_PROPERTY, record_added, record_reset
 from dialogs.user_profile import PROFILE_PROPERTY, record_profile_saved
 from storage import InMemoryStorage
-from tests.storage.backends import turn_context
+from tests.storage.turns import turn_context
 
 Q1 = [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1", "outcome": "complete"}]
 Q2 = [{"role": "user", "content": "q2"}, {"role": "assistant", "content": "a2", "outcome": "complete"}]

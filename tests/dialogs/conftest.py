@@ -16,6 +16,6 @@ from tests.support.model_server import ModelServer
 async def dialog_bot(model_env: dict[str, str], model_server: ModelServer) -> AsyncIterator[DialogBot]:
     """`MainDialog` in a DialogTestClient, answering with the `openai` client and the local model server."""
     model_server.token_delay = 0.0
-    model = create_chat_model(DefaultConfig(model_env))
+    model = create_chat_model(DefaultConfig(model_env).model)
     yield make_dialog_bot(model)
     await model.close()

@@ -49,7 +49,7 @@ async def test_history_is_kept_and_sent_with_the_next_question(
     model_env: dict[str, str], model_server: ModelServer
 ) -> None:
     model_server.token_delay = 0.0
-    model = create_chat_model(DefaultConfig(model_env))
+    model = create_chat_model(DefaultConfig(model_env).model)
     client, _ = make_client(model)
     await client.send_activity("first question")
     await client.send_activity("second question")
@@ -68,7 +68,7 @@ async def test_stored_history_stays_within_the_budget(
     model_env: dict[str, str], model_server: ModelServer
 ) -> None:
     model_server.token_delay = 0.0
-    model = create_chat_model(DefaultConfig(model_env))
+    model = create_chat_model(DefaultConfig(model_env).model)
     budget = 3 * len(model_server.answer)
     client, state = make_client(model, budget=budget)
     for number in range(5):
@@ -87,7 +87,7 @@ async def test_stored_history_stays_within_the_budget(
 async def test_model_failure_keeps_the_conversation_going(model_server: ModelServer) -> None:
     model_server.fail_with_status = 500
     env = {"OPENAI_BASE_URL": f"{model_server.url}/v1"}
-    model = create_chat_model(DefaultConfig(env))
+    model = create_chat_model(DefaultConfig(env).model)
     client, _ = make_client(model)
     await client.send_activity("hello")
     replies = [client.get_next_reply() for _ in range(len(client.test_adapter.activity_buffer))]

@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.playground import E2E_DIR, PLAYGROUND_CLI, REPO_DIR, BotProcess, Playground
+from tests.e2e.playground import E2E_DIR, PLAYGROUND_CLI, REPO_DIR, Playground
+from tests.support.bot_process import BotProcess
 
 #: Pace of the bot's offline model: its ~110-word answer then takes about four seconds, long
 #: enough for three or four Teams updates (one a second) and still quick.
@@ -76,7 +77,8 @@ def playground_cli() -> Path:
 @pytest.fixture(scope="session")
 def bot(artifacts_dir: Path) -> Iterator[BotProcess]:
     """The repository's bot with its offline model, shared by all end-to-end tests."""
-    with BotProcess(extra_env={"OFFLINE_MODEL_TOKENS_PER_SECOND": OFFLINE_TOKENS_PER_SECOND}) as process:
+    env = {"MODEL_PROVIDER": "offline", "OFFLINE_MODEL_TOKENS_PER_SECOND": OFFLINE_TOKENS_PER_SECOND}
+    with BotProcess(env) as process:
         try:
             yield process
         finally:
@@ -175,7 +177,7 @@ def _report_processes_on_failure(request: pytest.FixtureRequest) -> Iterator[Non
             continue
         value = request.getfixturevalue(name)  # set up already: it is in this test's closure
         if isinstance(value, BotProcess):
-            print(f"----- {name}: bot output (tail) -----\n{value.output()[-6000:]}")
+            print(f"----- {name}: bot log (tail) -----\n{value.log[-6000:]}")
         elif isinstance(value, Playground):
             print(f"----- {name}: Playground output (tail) -----\n{value.output()[-3000:]}")
             print(f"----- {name}: Playground log (tail) -----\n{value.log_text()[-6000:]}")

@@ -1,4 +1,5 @@
-"""End-to-end harness: run the bot and the Microsoft 365 Agents Playground on loopback.
+"""End-to-end harness: run the Microsoft 365 Agents Playground on loopback, against the bot (which
+`tests.support.bot_process.BotProcess` runs).
 
 The Playground (npm ``@microsoft/m365agentsplayground``) is a real Teams client: it plays the
 Bot Connector service for the bot and renders a Teams chat. Besides its web UI it has a small
@@ -12,24 +13,19 @@ test API that needs no browser, and this module drives that API:
 
 Everything binds and targets 127.0.0.1 only: the Playground listens on all interfaces by
 default, so it is started with the ``loopback.cjs`` preload. Every wait has a deadline and
-polls a condition; nothing sleeps for a fixed time. Both processes run in their own process
-group and are killed by PID (group) when the context manager exits, on failure too.
+polls a condition; nothing sleeps for a fixed time. The Playground runs in its own process group
+(`tests.support.processes`) and is killed by PID (group) when the context manager exits, on failure too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
-import ctypes
 import json
 import os
 import re
 import shutil
-import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -37,58 +33,19 @@ import urllib.request
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 
 import aiohttp
 
-LOOPBACK = "127.0.0.1"
+from benchmarks.serving import LOOPBACK, free_port
+from tests.support.processes import HarnessError, ManagedProcess, StartedInWith
+
 E2E_DIR = Path(__file__).resolve().parent
 REPO_DIR = E2E_DIR.parent.parent
 PLAYGROUND_CLI = E2E_DIR / "node_modules" / "@microsoft" / "m365agentsplayground" / "cli.js"
 LOOPBACK_PRELOAD = E2E_DIR / "loopback.cjs"
 
-#: Ids of the Playground's built-in mock tenant (its default configuration).
-DEFAULT_USER_ID = "user-id-0"
-
 Frame = dict[str, Any]
-
-
-def _prctl() -> Callable[..., int] | None:
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):  # not Linux
-        return None
-
-
-_PRCTL = _prctl()
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: get SIGTERM when the test process dies.
-
-    ``stop`` and ``atexit`` cover a normal end and a failed test; this covers a test run that
-    is killed (a CI time limit, ``kill -9``), which would otherwise leave servers behind.
-    """
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-class HarnessError(RuntimeError):
-    """A process of the harness did not start, answer or behave as expected."""
-
-
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now.
-
-    The OS picks it (bind to port 0), so parallel runs do not collide on fixed ports. The
-    port is released before returning; callers that must be sure they got it (the Playground
-    silently moves to another port when its port is taken) check what was actually bound.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
 
 
 def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
@@ -120,109 +77,6 @@ def http_post_json(url: str, payload: Any, timeout: float = 10.0) -> tuple[int, 
     return status, body
 
 
-class ManagedProcess:
-    """A child process in its own process group, with its output in a file.
-
-    Why a process group: ``node`` and ``python`` may start children; killing the group by the
-    leader's PID stops them all and never touches processes the harness did not start.
-    ``stop`` is idempotent and is also registered with ``atexit`` so an interrupted test run
-    does not leave servers behind.
-    """
-
-    def __init__(self, name: str, log_path: Path) -> None:
-        """Remember a display ``name`` and where the process's stdout/stderr go."""
-        self.name = name
-        self.log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def spawn(self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str]) -> None:
-        """Start ``argv`` in ``cwd`` with exactly ``env``, in a new session/process group."""
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                list(argv),
-                cwd=cwd,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                # PDEATHSIG follows the thread that started the child: the fixtures start
-                # processes from the main thread, which lives as long as the test run.
-                preexec_fn=_die_with_parent,
-            )
-        atexit.register(self.stop)
-
-    @property
-    def pid(self) -> int | None:
-        """PID of the process-group leader, or None before ``spawn``."""
-        return self.proc.pid if self.proc else None
-
-    def group_pids(self) -> list[int]:
-        """PIDs of the live processes in this process's group (the leader and its children)."""
-        if self.proc is None:
-            return []
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            # After the command name: state, ppid, pgrp, ...; a zombie ("Z") is gone already.
-            if fields[0] != "Z" and int(fields[2]) == self.proc.pid:
-                pids.append(int(stat.parent.name))
-        return pids
-
-    def exited(self) -> int | None:
-        """Return the exit code if the process has ended, else None."""
-        return self.proc.poll() if self.proc else None
-
-    def output(self) -> str:
-        """Return everything the process wrote to stdout/stderr so far."""
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def stop(self, grace: float = 5.0) -> None:
-        """Terminate the process group (SIGTERM, then SIGKILL after ``grace`` seconds)."""
-        proc = self.proc
-        if proc is None or proc.returncode is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, grace)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-            try:
-                proc.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        # The leader is gone; make sure no group member outlives it.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-    def wait_until(
-        self,
-        condition: Callable[[], bool],
-        *,
-        timeout: float,
-        what: str,
-        interval: float = 0.05,
-    ) -> None:
-        """Poll ``condition`` until it is true; fail early if the process dies or time runs out."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if condition():
-                return
-            code = self.exited()
-            if code is not None:
-                raise HarnessError(
-                    f"{self.name} exited with code {code} while waiting for {what}:\n{self.output()[-4000:]}"
-                )
-            if time.monotonic() >= deadline:
-                raise HarnessError(f"{self.name}: no {what} within {timeout:.0f} s:\n{self.output()[-4000:]}")
-            time.sleep(interval)
-
-
 def listening_addresses(pids: Sequence[int]) -> set[tuple[str, int]]:
     """The ``(address, port)`` of every listening TCP socket held by ``pids`` (from ``/proc``).
 
@@ -250,141 +104,6 @@ def listening_addresses(pids: Sequence[int]) -> set[tuple[str, int]]:
                 raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
                 found.add((socket.inet_ntop(family, raw), int(hex_port, 16)))
     return found
-
-
-def _answers(url: str, expect: int = 200) -> bool:
-    """Return True when ``GET url`` answers with status ``expect``."""
-    try:
-        status, _ = http_get(url, timeout=1.0)
-    except OSError:
-        return False
-    return status == expect
-
-
-#: Environment variables of the machine that are not passed on to the bot under test.
-_BOT_ENV_PREFIXES = (
-    "OPENAI_",
-    "AZURE_OPENAI_",
-    "MODEL_",
-    "OFFLINE_MODEL_",
-    "Microsoft",
-    "SYSTEM_PROMPT",
-    "HISTORY_",
-    "TEAMS_STREAM_",
-    "WEBCHAT_STREAM_",
-    "TYPING_",
-    "STORAGE",
-    "SQLITE_",
-    "REDIS_",
-    "BLOB_",
-)
-
-
-class _StartedInWith:
-    """`with` starts the service (stopping whatever started if that fails) and stops it at the end."""
-
-    def start(self) -> Self:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self) -> Self:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class BotProcess(_StartedInWith):
-    """Run the bot (``python app.py`` in the repo) on a free loopback port.
-
-    Why a subprocess and not an in-process app: the end-to-end tests exercise the real entry
-    point, configuration from the environment and the real HTTP server, the way a deployment
-    runs it. The bot runs with an empty app id and password because the Playground sends no
-    Authorization header.
-    """
-
-    def __init__(
-        self,
-        *,
-        app_dir: Path = REPO_DIR,
-        extra_env: Mapping[str, str] | None = None,
-        port: int | None = None,
-        python: str = sys.executable,
-        startup_timeout: float = 30.0,
-    ) -> None:
-        """Configure the bot: where ``app.py`` is, extra environment, port and start deadline."""
-        self.app_dir = app_dir
-        self.extra_env = dict(extra_env or {})
-        self.port = port or free_port()
-        self.python = python
-        self.startup_timeout = startup_timeout
-        self.workdir = Path(tempfile.mkdtemp(prefix="e2e-bot-"))
-        self.process = ManagedProcess("bot", self.workdir / "bot.log")
-        self.startup_seconds: float | None = None
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://{LOOPBACK}:{self.port}"
-
-    @property
-    def endpoint(self) -> str:
-        """The messaging endpoint to give the Playground (``.../api/messages``)."""
-        return f"{self.base_url}/api/messages"
-
-    def start(self) -> Self:
-        """Start ``python app.py`` and wait until ``GET /healthz`` answers 200."""
-        # Nothing model- or identity-related leaks in from the developer's environment: the
-        # tests know the offline model's answer, and the Playground sends no credentials.
-        env = {k: v for k, v in os.environ.items() if not k.startswith(_BOT_ENV_PREFIXES)}
-        env.update(
-            {
-                "MODEL_PROVIDER": "offline",
-                # The default storage (SQLite), in a file of this run, not in the repository.
-                "SQLITE_PATH": str(self.workdir / "bot-state.sqlite3"),
-                "HOST": LOOPBACK,
-                "PORT": str(self.port),
-                "MicrosoftAppId": "",
-                "MicrosoftAppPassword": "",
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
-        env.update(self.extra_env)
-        started = time.monotonic()
-        self.process.spawn([self.python, "app.py"], cwd=self.app_dir, env=env)
-        self.process.wait_until(
-            lambda: _answers(f"{self.base_url}/healthz"),
-            timeout=self.startup_timeout,
-            what="200 from /healthz",
-        )
-        self.startup_seconds = time.monotonic() - started
-        return self
-
-    def output(self) -> str:
-        """Return the bot's stdout/stderr so far (for assertions and failure messages)."""
-        return self.process.output()
-
-    def save_artifacts(self, dest: Path) -> None:
-        """Copy the bot's output into ``dest``."""
-        dest.mkdir(parents=True, exist_ok=True)
-        if self.process.log_path.exists():
-            shutil.copy(self.process.log_path, dest / "bot.log")
-
-    def stop(self) -> None:
-        """Stop the bot's process group and remove its work directory."""
-        self.process.stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 @dataclass
@@ -539,25 +258,6 @@ class ConversationStream:
                 reply.typing = typing
                 return reply
 
-    async def frames_until(self, predicate: Callable[[Frame], bool], *, limit: float) -> list[Frame]:
-        """Return the frames received up to and including the first matching ``predicate``.
-
-        Raises ``TimeoutError`` if none matches within ``limit`` s.
-        """
-        deadline = time.monotonic() + limit
-        seen: list[Frame] = []
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no matching frame within {limit} s; saw {seen!r}")
-            try:
-                frame = await self.next_frame(remaining)
-            except TimeoutError:
-                continue  # reported at the top of the loop
-            seen.append(frame)
-            if predicate(frame):
-                return seen
-
 
 class LogStream:
     """Collects the Playground's log panel (WebSocket ``/_ws/log/stream``) in the background.
@@ -653,7 +353,7 @@ class Turn:
         return [int(c["response"].get("statusCode") or 0) for c in self.calls]
 
 
-class Playground(_StartedInWith):
+class Playground(StartedInWith):
     """Run the Microsoft 365 Agents Playground on a free loopback port, in a temporary cwd.
 
     Use as a context manager (or ``start``/``stop``). It needs ``npm ci`` to have been run in
@@ -694,7 +394,6 @@ class Playground(_StartedInWith):
         self.cwd = Path(tempfile.mkdtemp(prefix="e2e-playground-"))
         self.port = 0
         self.process: ManagedProcess | None = None
-        self.startup_seconds: float | None = None
         self._config: dict[str, Any] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -740,7 +439,6 @@ class Playground(_StartedInWith):
         """Start the Playground and wait until ``GET /_debug/ping`` answers ``pong``."""
         if not PLAYGROUND_CLI.exists():
             raise HarnessError(f"{PLAYGROUND_CLI} is missing: run `npm ci` in {E2E_DIR}")
-        started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
             port = self.requested_port or free_port()
             process = ManagedProcess("Playground", self.cwd / f"playground-{attempt}.log")
@@ -765,7 +463,6 @@ class Playground(_StartedInWith):
             timeout=self.startup_timeout,
             what="pong from /_debug/ping",
         )
-        self.startup_seconds = time.monotonic() - started
         return self
 
     def _ping(self) -> bool:
@@ -870,17 +567,6 @@ class Playground(_StartedInWith):
             raise HarnessError(f"posting a message answered {status}: {body!r}")
         return dict(body or {})
 
-    def install(self, conversation_id: str) -> None:
-        """Make the Playground send the bot its on-connect activities for a conversation.
-
-        This is what the UI does when a chat opens: ``installationUpdate`` (Teams channel
-        only) then ``conversationUpdate`` with members added.
-        """
-        url = f"{self.base_url}/_debug/conversation/{conversation_id}/installation"
-        status, body = http_post_json(url, {})
-        if status != 200:
-            raise HarnessError(f"installation answered {status}: {body!r}")
-
     @contextlib.asynccontextmanager
     async def conversation_stream(self, drain: bool = True) -> AsyncIterator[ConversationStream]:
         """Open the conversation WebSocket (and by default drain buffered frames first)."""
@@ -957,23 +643,6 @@ class Playground(_StartedInWith):
                 except ValueError:
                     continue
         return blocks
-
-    def wait_for_recording(
-        self,
-        predicate: Callable[[dict[str, Any]], bool],
-        *,
-        timeout: float = 10.0,
-    ) -> list[dict[str, Any]]:
-        """Poll the recording until a block matches ``predicate``; return all blocks then."""
-        assert self.process is not None
-        found: list[dict[str, Any]] = []
-
-        def check() -> bool:
-            found[:] = self.recording()
-            return any(predicate(block) for block in found)
-
-        self.process.wait_until(check, timeout=timeout, what="matching events-recording block")
-        return found
 
     def turn(self, conversation_id: str, marker: str, *, timeout: float = 30.0) -> Turn:
         """Wait for the recording of the user message holding ``marker`` and the bot's answer.

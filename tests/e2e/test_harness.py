@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.playground import LOOPBACK, BotProcess, Playground, listening_addresses
+from tests.e2e.playground import LOOPBACK, Playground, listening_addresses
+from tests.support.bot_process import BotProcess
 
 pytestmark = pytest.mark.e2e
 

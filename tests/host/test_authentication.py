@@ -13,7 +13,6 @@ Every forged, stale or misdirected token gets 401 and starts no turn; a valid on
 from __future__ import annotations
 
 import copy
-import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,6 +25,7 @@ from botframework.connector.auth import (
 )
 from cryptography.hazmat.primitives import serialization
 
+from benchmarks.serving import free_port
 from tests.conftest import StartBot
 from tests.support.activities import user_message
 from tests.support.bot import BotClient
@@ -283,9 +283,7 @@ async def test_a_token_replayed_with_a_changed_activity_still_passes_only_where_
 
 
 def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}/v1/.well-known/openidconfiguration"
+    return f"http://127.0.0.1:{free_port()}/v1/.well-known/openidconfiguration"
 
 
 async def test_unreachable_signing_keys_get_503_so_the_channel_retries(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -12,10 +11,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from benchmarks.serving import free_port
 from llm.chat_model import ModelError
 from llm.circuit_breaker import CircuitBreakerModel
 from tests.conftest import StartBot
-from tests.storage.services import free_port, missing, redis_server
+from tests.storage.services import redis_server
 from tests.support.bot import BotClient
 from tests.support.loopback import serve
 
@@ -136,17 +136,7 @@ async def test_an_open_circuit_is_not_ready() -> None:
         await breaker.check_ready(1.0)
 
 
-@pytest.fixture
-def redis_binary() -> str:
-    path = shutil.which("redis-server")
-    if path is None:
-        missing("redis-server", "Install Debian's redis-server package.")
-    return path
-
-
-async def test_redis_down_is_not_ready_and_back_up_is_ready(
-    start_bot: StartBot, redis_binary: str, tmp_path: Path
-) -> None:
+async def test_redis_down_is_not_ready_and_back_up_is_ready(start_bot: StartBot, tmp_path: Path) -> None:
     port = free_port()
     with ExitStack() as redis:
         url = redis.enter_context(redis_server(port, tmp_path))

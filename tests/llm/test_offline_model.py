@@ -10,7 +10,7 @@ from llm.offline_model import OfflineChatModel, offline_answer
 
 
 def test_is_the_default_when_no_model_is_configured() -> None:
-    assert isinstance(create_chat_model(DefaultConfig({})), OfflineChatModel)
+    assert isinstance(create_chat_model(DefaultConfig({}).model), OfflineChatModel)
 
 
 def test_answer_says_no_model_is_configured_and_how_to_configure_one() -> None:

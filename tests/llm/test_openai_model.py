@@ -39,7 +39,7 @@ async def test_streams_the_answer_piece_by_piece(
     model_env: dict[str, str], model_server: ModelServer
 ) -> None:
     model_server.token_delay = 0.02
-    model = create_chat_model(DefaultConfig(model_env))
+    model = create_chat_model(DefaultConfig(model_env).model)
     try:
         deltas = await collect(model.stream_chat(QUESTION, temperature=0.2))
     finally:
@@ -60,7 +60,7 @@ async def test_streams_the_answer_piece_by_piece(
 async def test_an_encoded_stream_is_decoded(model_env: dict[str, str], model_server: ModelServer) -> None:
     model_server.compress = True
     model_server.token_delay = 0.01
-    model = create_chat_model(DefaultConfig(model_env))
+    model = create_chat_model(DefaultConfig(model_env).model)
     try:
         assert "".join(await collect(model.stream_chat(QUESTION))) == model_server.answer
     finally:
@@ -76,7 +76,7 @@ async def test_azure_openai_uses_the_deployment_route(model_server: ModelServer)
         "AZURE_OPENAI_DEPLOYMENT": "chat-deployment",
         "OPENAI_API_VERSION": "2024-10-21",
     }
-    model = create_chat_model(DefaultConfig(env))
+    model = create_chat_model(DefaultConfig(env).model)
     try:
         assert "".join(await collect(model.stream_chat(QUESTION))) == model_server.answer
     finally:
@@ -142,7 +142,7 @@ async def test_keep_alive_comments_and_empty_chunks_are_skipped(
         b'data: {"id":"x","object":"chat.completion.chunk","choices":[],"prompt_filter_results":[]}\n\n',
         b"event: ping\n\n",
     ]
-    model = create_chat_model(DefaultConfig(model_env))
+    model = create_chat_model(DefaultConfig(model_env).model)
     try:
         assert "".join(await collect(model.stream_chat(QUESTION))) == model_server.answer
     finally:
@@ -170,7 +170,7 @@ async def test_a_streamed_answer_may_pause_longer_than_the_request_timeout(
     # answer is the answer's idle watchdog's business (MODEL_IDLE_TIMEOUT_SECONDS), not a read timeout.
     model_server.token_delay = 1.3
     model_server.tokens = ["slow ", "but ", "complete"]
-    model = create_chat_model(DefaultConfig({**model_env, "MODEL_TIMEOUT_SECONDS": "1"}))
+    model = create_chat_model(DefaultConfig({**model_env, "MODEL_TIMEOUT_SECONDS": "1"}).model)
     try:
         assert "".join(await collect(model.stream_chat(QUESTION))) == "slow but complete"
     finally:

@@ -18,7 +18,7 @@ import pytest
 from tests.support.activities import user_message
 from tests.support.bot_process import ROOT, BotProcess
 from tests.support.connector import RecordingConnector
-from tests.support.loopback import serve
+from tests.support.loopback import served
 from tests.support.model_server import ModelServer
 from tests.support.telemetry import AppInsightsIngestion, OtlpCollector
 
@@ -29,17 +29,13 @@ FAST_EXPORT = {"OTEL_BSP_SCHEDULE_DELAY": "50", "OTEL_METRIC_EXPORT_INTERVAL": "
 
 @pytest.fixture
 async def collector() -> AsyncIterator[OtlpCollector]:
-    receiver = OtlpCollector()
-    async with serve(receiver.app()) as url:
-        receiver.url = url
+    async with served(OtlpCollector()) as receiver:
         yield receiver
 
 
 @pytest.fixture
 async def ingestion() -> AsyncIterator[AppInsightsIngestion]:
-    receiver = AppInsightsIngestion()
-    async with serve(receiver.app()) as url:
-        receiver.url = url
+    async with served(AppInsightsIngestion()) as receiver:
         yield receiver
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from observability import configure_logging
+from observability import LogSettings, configure_logging
 from tests.support.activities import user_message
 from tests.support.bot_process import BotProcess
 from tests.support.connector import RecordingConnector
@@ -26,7 +26,7 @@ def restore_logging() -> Iterator[None]:
 
 
 def test_secrets_and_tokens_are_scrubbed(restore_logging: None, capsys: pytest.CaptureFixture[str]) -> None:
-    configure_logging(json_lines=False, level="INFO", secrets=["app-password-123456"])
+    configure_logging(LogSettings(format="text", level="info", secrets=("app-password-123456",)))
     log = logging.getLogger("test.redaction")
     log.info("password is app-password-123456")
     log.info("header Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.payload.signature")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from storage import ClosableStorage, InMemoryStorage
-from tests.storage.backends import Backend
+from storage import ClosableStorage, InMemoryStorage, StorageSettings, create_storage
 from tests.storage.services import SHARED_REDIS_URL, azurite, delete_keys, missing, shared_redis_ready
 
 OpenStorage = Callable[[], ClosableStorage]
@@ -39,24 +37,20 @@ def redis_prefix() -> Iterator[str]:
     delete_keys(SHARED_REDIS_URL, prefix)
 
 
-@pytest.fixture
-def redis_server_binary() -> str:
-    """The redis-server program, for tests that start and stop a Redis of their own."""
-    path = shutil.which("redis-server")
-    if path is None:
-        missing("redis-server", "Install Debian's redis-server package.")
-    return path
-
-
-def durable_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    """A fresh, empty location for `kind`, on the real server it needs."""
+def durable_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> StorageSettings:
+    """The settings of a fresh, empty location for `kind`, on the real server it needs (picklable, so
+    that a second process can open the same one)."""
     if kind == "sqlite":
-        return Backend("sqlite", str(tmp_path / "state" / "bot-state.sqlite3"))
+        return StorageSettings(kind="sqlite", sqlite_path=str(tmp_path / "state" / "bot-state.sqlite3"))
     if kind == "redis":
-        return Backend("redis", SHARED_REDIS_URL, request.getfixturevalue("redis_prefix"))
+        prefix = request.getfixturevalue("redis_prefix")
+        return StorageSettings(kind="redis", redis_url=SHARED_REDIS_URL, redis_key_prefix=prefix)
     if kind == "blob":
         connection_string = request.getfixturevalue("azurite_connection_string")
-        return Backend("blob", connection_string, f"test-{uuid.uuid4().hex[:20]}")
+        container = f"test-{uuid.uuid4().hex[:20]}"
+        return StorageSettings(
+            kind="blob", blob_connection_string=connection_string, blob_container=container
+        )
     raise ValueError(kind)
 
 
@@ -78,7 +72,7 @@ async def open_storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         backend = durable_backend(request.param, request, tmp_path)
 
         def open_storage() -> ClosableStorage:
-            opened.append(backend.open())
+            opened.append(create_storage(backend))
             return opened[-1]
 
     yield open_storage
@@ -93,6 +87,6 @@ def storage(open_storage: OpenStorage) -> ClosableStorage:
 
 
 @pytest.fixture(params=["sqlite", "redis", "blob"])
-def shared_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+def shared_backend(request: pytest.FixtureRequest, tmp_path: Path) -> StorageSettings:
     """A durable backend that two processes can share."""
     return durable_backend(request.param, request, tmp_path)

@@ -9,14 +9,14 @@ from multiprocessing.synchronize import Barrier
 
 from botbuilder.core import ConversationState
 
-from storage import save_with_retry
-from tests.storage.backends import Backend, turn_context
+from storage import StorageSettings, create_storage, save_with_retry
+from tests.storage.turns import turn_context
 
 # Enough for the free-running turns, where the other process may save between a reload and a save.
 ATTEMPTS = 20
 
 
-def run_turns(backend: Backend, rounds: int, barrier: Barrier, results: Queue) -> None:
+def run_turns(backend: StorageSettings, rounds: int, barrier: Barrier, results: Queue) -> None:
     """Process entry: `rounds` turns in lock step with the other process, then `rounds` free-running.
 
     Each turn loads the conversation state, adds 1 to `count` and saves with `save_with_retry`. Puts
@@ -29,8 +29,8 @@ def run_turns(backend: Backend, rounds: int, barrier: Barrier, results: Queue) -
         raise
 
 
-async def _turns(backend: Backend, rounds: int, barrier: Barrier) -> int:
-    storage = backend.open()
+async def _turns(backend: StorageSettings, rounds: int, barrier: Barrier) -> int:
+    storage = create_storage(backend)
     state = ConversationState(storage)
     count = state.create_property("count")
     merges = 0

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-import queue
 import re
-import socket
-import subprocess
-import threading
-import time
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +13,8 @@ from typing import NoReturn
 
 import pytest
 import redis
+
+from tests.support.processes import ManagedProcess
 
 HERE = Path(__file__).parent
 AZURITE = HERE / "node_modules" / ".bin" / "azurite-blob"
@@ -53,54 +52,25 @@ def delete_keys(url: str, prefix: str) -> None:
             client.delete(*keys)
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
-def running(argv: list[str], ready: str, cwd: Path, timeout: float = 30.0) -> Iterator[re.Match[str]]:
-    """Run a server until the block ends; yield the match of `ready` in the line that says it is up.
+def running(argv: list[str], ready: str, workdir: Path, timeout: float = 30.0) -> Iterator[re.Match[str]]:
+    """Run a server in `workdir` until the block ends; yield the match of `ready` in its output once up."""
+    name = Path(argv[0]).name
+    # A log of this start only: a server started again must not look ready from its last run's lines.
+    log = Path(tempfile.mkstemp(prefix=f"{name}-", suffix=".log", dir=workdir)[1])
+    process = ManagedProcess(name, log)
 
-    A thread reads the server's output (so its pipe never fills) and hands over lines as they come.
-    """
-    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue[str | None] = queue.Queue()
+    def ready_line() -> re.Match[str] | None:
+        return re.search(ready, process.output())
 
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
+    process.spawn(argv, cwd=workdir, env=os.environ)
     try:
-        seen: list[str] = []
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise RuntimeError(f"{argv[0]} not ready after {timeout} s:\n{''.join(seen)}") from None
-            if line is None:
-                raise RuntimeError(f"{argv[0]} exited with {process.wait()}:\n{''.join(seen)}")
-            seen.append(line)
-            if match := re.search(ready, line):
-                break
+        process.wait_until(lambda: ready_line() is not None, timeout=timeout, what=repr(ready))
+        match = ready_line()
+        assert match is not None
         yield match
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        reader.join(timeout=10)  # It ends at the pipe's end of file, now that the server is gone.
-        assert process.stdout is not None
-        process.stdout.close()
+        process.stop()
 
 
 @contextmanager
@@ -132,6 +102,8 @@ def azurite(workdir: Path) -> Iterator[str]:
 @contextmanager
 def redis_server(port: int, workdir: Path) -> Iterator[str]:
     """A private redis-server on 127.0.0.1:`port`, keeping nothing on disk; yields its URL."""
+    if shutil.which("redis-server") is None:
+        missing("redis-server", "Install Debian's redis-server package.")
     argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     with running(argv, r"Ready to accept connections", workdir):
         yield f"redis://127.0.0.1:{port}/0"

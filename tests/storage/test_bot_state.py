@@ -17,8 +17,8 @@ from botbuilder.dialogs.prompts import PromptOptions, TextPrompt
 
 from storage import ClosableStorage, StorageConflictError, save_with_retry
 from storage.retry import Reapply
-from tests.storage.backends import CONVERSATION_KEY, turn_context, user_message
 from tests.storage.conftest import OpenStorage
+from tests.storage.turns import CONVERSATION_KEY, turn_context, user_message
 
 
 async def ask_name(step: WaterfallStepContext) -> DialogTurnResult:

@@ -1,4 +1,4 @@
-"""create_storage: one setting picks the backend; SQLite by default; bad settings name the variable."""
+"""create_storage: one setting picks the backend; SQLite by default (bad settings: tests/test_config.py)."""
 
 from __future__ import annotations
 
@@ -51,25 +51,3 @@ async def test_the_kind_picks_the_backend(settings: StorageSettings, kind: type)
         assert type(storage) is kind
     finally:
         await storage.close()
-
-
-@pytest.mark.parametrize(
-    ("settings", "message"),
-    [
-        (StorageSettings(kind="mongo"), "STORAGE must be one of memory, sqlite, blob, redis, got 'mongo'"),
-        (StorageSettings(sqlite_path=""), "SQLITE_PATH must not be empty"),
-        (StorageSettings(kind="redis", redis_url="127.0.0.1:6379"), "REDIS_URL must be a redis://"),
-        (StorageSettings(kind="blob"), "BLOB_CONNECTION_STRING is required when STORAGE is blob"),
-        (StorageSettings(kind="blob", blob_connection_string=BLOB, blob_container=""), "BLOB_CONTAINER"),
-    ],
-    ids=[
-        "unknown-kind",
-        "empty-sqlite-path",
-        "redis-url-without-scheme",
-        "blob-without-account",
-        "no-container",
-    ],
-)
-def test_a_bad_setting_is_refused_by_name(settings: StorageSettings, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        create_storage(settings)

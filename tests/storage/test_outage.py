@@ -16,11 +16,12 @@ import redis.exceptions
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.adapters import TestAdapter
 
+from benchmarks.serving import free_port
 from host.turn_errors import STORAGE_UNAVAILABLE_REPLY, on_turn_error
 from storage import ClosableStorage, RedisStorage, SqliteStorage, StorageUnavailableError
 from tests.conftest import StartBot
-from tests.storage.backends import user_message
-from tests.storage.services import free_port, redis_server
+from tests.storage.services import redis_server
+from tests.storage.turns import user_message
 from tests.support.activities import user_message as user_message_json
 from tests.support.bot import BotClient
 from tests.support.connector import RecordingConnector
@@ -47,7 +48,7 @@ class RedisOutage:
 
 
 @pytest.fixture
-def redis_outage(redis_server_binary: str, tmp_path: Path) -> Iterator[RedisOutage]:
+def redis_outage(tmp_path: Path) -> Iterator[RedisOutage]:
     outage = RedisOutage(tmp_path)
     yield outage
     outage.stop()

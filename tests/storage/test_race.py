@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 
-from tests.storage.backends import CONVERSATION_KEY, Backend
+from storage import StorageSettings, create_storage
 from tests.storage.race_worker import run_turns
+from tests.storage.turns import CONVERSATION_KEY
 
 ROUNDS = 40
 
 
-async def test_racing_turns_in_two_processes_lose_no_increment(shared_backend: Backend) -> None:
+async def test_racing_turns_in_two_processes_lose_no_increment(shared_backend: StorageSettings) -> None:
     """Each process adds 1 per turn, through `save_with_retry`; the total must be every turn's 1."""
     spawn = multiprocessing.get_context("spawn")
     barrier = spawn.Barrier(2, timeout=60)
@@ -26,7 +27,7 @@ async def test_racing_turns_in_two_processes_lose_no_increment(shared_backend: B
             worker.join(timeout=30)
     assert [status for status, _ in outcomes] == ["ok", "ok"], outcomes
 
-    storage = shared_backend.open()
+    storage = create_storage(shared_backend)
     try:
         count = (await storage.read([CONVERSATION_KEY]))[CONVERSATION_KEY]["count"]
     finally:

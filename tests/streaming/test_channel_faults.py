@@ -24,14 +24,6 @@ def slow_answer(model_server: ModelServer, tokens: list[str] = WORDS, delay: flo
     model_server.token_delay = delay
 
 
-def sent_on_stream(connector: RecordingConnector, stream_id: str) -> list[Received]:
-    return [
-        item
-        for item in connector.received
-        if item.reply_id == stream_id or (item.stream_info or {}).get("streamId") == stream_id
-    ]
-
-
 async def test_message_is_acknowledged_before_the_answer_is_done(
     start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
 ) -> None:

@@ -1,86 +1,120 @@
-"""The bot as a separate `python app.py` process on a free loopback port, as an operator runs it."""
+"""The bot as a separate process on a free loopback port, started the way an operator starts it."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
-import socket
 import sys
+import tempfile
+import urllib.request
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
 import aiohttp
 
+from benchmarks.serving import LOOPBACK, free_port
+from tests.support.processes import ManagedProcess, StartedInWith
+
 ROOT = Path(__file__).resolve().parent.parent.parent
+PYTHON_APP = (sys.executable, "app.py")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+class BotProcess(StartedInWith):
+    """`python app.py` (or `argv`, such as the production command) with only `env`, plus PATH, HOST,
+    PORT and a SQLite file of its own; what it writes to stderr is kept in `log`.
 
+    `with` or `async with` starts it and waits until /healthz answers; leaving the block stops its
+    process group (SIGTERM, then SIGKILL), also after a failure, and removes its files.
+    """
 
-async def _wait_until_healthy(url: str, process: asyncio.subprocess.Process) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):
-            assert process.returncode is None, "the bot exited during start-up"
-            try:
-                async with session.get(f"{url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)  # not listening yet
-        raise TimeoutError("the bot did not start")
-
-
-class BotProcess:
-    """`python app.py` with only `env` (plus PATH, HOST and PORT); what it logs is kept in `log`."""
-
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        argv: Sequence[str] = PYTHON_APP,
+        startup_timeout: float = 30.0,
+    ) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._env = {"PATH": os.environ.get("PATH", ""), "HOST": "127.0.0.1", "PORT": str(self.port), **env}
-        self.process: asyncio.subprocess.Process | None = None
-        self._log: list[bytes] = []
-        self._reader: asyncio.Task[None] | None = None
+        self.url = f"http://{LOOPBACK}:{self.port}"
+        self.endpoint = f"{self.url}/api/messages"
+        self._workdir = Path(tempfile.mkdtemp(prefix="bot-"))
+        self._argv = list(argv)
+        self._env = {
+            # The venv's bin first: gunicorn is installed there.
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "HOST": LOOPBACK,
+            "PORT": str(self.port),
+            # The default storage, in a file of this run rather than in the repository.
+            "SQLITE_PATH": str(self._workdir / "bot-state.sqlite3"),
+            **(env or {}),
+        }
+        self._startup_timeout = startup_timeout
+        self.process = ManagedProcess("bot", self._workdir / "bot.log")
 
     @property
     def log(self) -> str:
-        return b"".join(self._log).decode()
+        return self.process.output()
+
+    def start(self) -> Self:
+        """Start the bot and wait until GET /healthz answers 200."""
+        self._spawn()
+        self._wait_until_healthy()
+        return self
+
+    def stop(self) -> None:
+        """Stop the bot's process group and remove its files."""
+        self.process.stop()
+        shutil.rmtree(self._workdir, ignore_errors=True)
 
     async def __aenter__(self) -> Self:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "app.py", cwd=ROOT, env=self._env, stderr=asyncio.subprocess.PIPE
-        )
-        self._reader = asyncio.create_task(self._read_log())  # so that a full pipe never blocks the bot
-        await _wait_until_healthy(self.url, self.process)
+        # Started from the event loop's thread, the test run's main one (see ManagedProcess.spawn);
+        # waited for in another, so that the servers of the test's loop keep answering meanwhile.
+        self._spawn()
+        try:
+            await asyncio.to_thread(self._wait_until_healthy)
+        except BaseException:
+            await asyncio.to_thread(self.stop)
+            raise
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
-        if self._reader is not None:
-            await self._reader
-
-    async def _read_log(self) -> None:
-        assert self.process is not None and self.process.stderr is not None
-        while chunk := await self.process.stderr.read(65536):
-            self._log.append(chunk)
+        await asyncio.to_thread(self.stop)  # a graceful stop may still call the test's servers
 
     async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> int:
         """POST `activity` to /api/messages (with `headers`, such as a `traceparent`); return the status."""
         async with (
             aiohttp.ClientSession() as session,
-            session.post(f"{self.url}/api/messages", json=activity, headers=headers) as response,
+            session.post(self.endpoint, json=activity, headers=headers) as response,
         ):
             return response.status
 
-    async def terminate(self) -> tuple[int, str]:
-        """SIGTERM, then the exit code and what the bot logged."""
-        assert self.process is not None and self._reader is not None
-        self.process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(self.process.wait(), timeout=20)
-        await self._reader
-        return self.process.returncode or 0, self.log
+    async def terminate(self, within: float = 20.0) -> tuple[int, str]:
+        """SIGTERM, as a platform stops the bot; then its exit code and what it logged."""
+        proc = self.process.proc
+        assert proc is not None
+        proc.send_signal(signal.SIGTERM)
+        returncode = await asyncio.to_thread(proc.wait, within)
+        return returncode, self.log
+
+    def save_artifacts(self, dest: Path) -> None:
+        """Copy the bot's log into `dest`."""
+        dest.mkdir(parents=True, exist_ok=True)
+        if self.process.log_path.exists():
+            shutil.copy(self.process.log_path, dest / "bot.log")
+
+    def _spawn(self) -> None:
+        # Only stderr is kept: with LOG_FORMAT=json every line of it is one JSON object.
+        self.process.spawn(self._argv, cwd=ROOT, env=self._env, keep_stdout=False)
+
+    def _wait_until_healthy(self) -> None:
+        self.process.wait_until(self._healthy, timeout=self._startup_timeout, what="200 from /healthz")
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1.0) as response:
+                return response.status == 200
+        except OSError:
+            return False

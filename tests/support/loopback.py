@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol, TypeVar
 
 from aiohttp import web
+
+
+class LocalServer(Protocol):
+    """A test's stand-in for a remote service: its aiohttp app, and the URL it is served at."""
+
+    url: str
+
+    def app(self) -> web.Application: ...
+
+
+Server = TypeVar("Server", bound=LocalServer)
 
 
 @asynccontextmanager
@@ -23,3 +35,11 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+@asynccontextmanager
+async def served(server: Server) -> AsyncIterator[Server]:
+    """`server`'s app, served as `serve` does, with `server.url` set to where it is."""
+    async with serve(server.app()) as url:
+        server.url = url
+        yield server
