@@ -20,11 +20,18 @@ from aiohttp import web
 from botbuilder.core import ConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter
 
-from bots import ChatBot, GroupMentionMiddleware, TurnStateSaver, TypedStopMiddleware
+from answers import ChatAnswer
+from bots import (
+    BackgroundAnswers,
+    ChatBot,
+    ConversationOrderMiddleware,
+    GroupMentionMiddleware,
+    TurnStateSaver,
+    TypedStopMiddleware,
+)
 from config import ConfigError, DefaultConfig
 from connector import ConnectorHttp, ReusingBotFrameworkAuthentication
-from dialogs import ChatAnswerer, ChatDialog, MainDialog, ResetDialog, SettingsDialog
-from dialogs.chat_history import HISTORY_PROPERTY
+from dialogs import HISTORY_PROPERTY, ChatDialog, MainDialog, ResetDialog, SettingsDialog
 from dialogs.user_profile import PROFILE_PROPERTY
 from host import MessagesEndpoint, json_errors, on_turn_error
 from host.health import Readiness, healthz
@@ -36,12 +43,11 @@ from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddle
 from observability.telemetry import start_telemetry
 from safety import ModerationMiddleware, Moderator, UserLimitsMiddleware
 from storage import create_storage
-from streaming import ConversationAnswers, ConversationOrderMiddleware
-from streaming.answer_stream import AnswerObserver, AnswerObservers
+from streaming import AnswerObserver, AnswerObservers, ConversationScheduler
 
 logger = logging.getLogger("bot")
 
-ANSWERS = web.AppKey("answers", ConversationAnswers)
+ANSWERS = web.AppKey("answers", ConversationScheduler)
 """The app's answers in progress (tests wait on `app[ANSWERS].wait_idle()`)."""
 
 
@@ -64,7 +70,7 @@ def create_app(config: DefaultConfig) -> web.Application:
     connector_http = ConnectorHttp()
     adapter = CloudAdapter(ReusingBotFrameworkAuthentication(config, connector_http))
     adapter.on_turn_error = on_turn_error
-    answers = ConversationAnswers(adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
+    answers = ConversationScheduler()
     adapter.use(TurnLogContextMiddleware())
     if telemetry is not None:
         adapter.use(telemetry.turn_spans)
@@ -83,16 +89,16 @@ def create_app(config: DefaultConfig) -> web.Application:
         adapter.use(ModerationMiddleware(moderator))
     adapter.use(ConversationOrderMiddleware(answers))
 
-    answerer = ChatAnswerer(
+    chat = ChatAnswer(
         model,
-        conversation_state,
-        user_state,
         config.chat,
         config.streaming,
+        answer_filter=moderator if moderator.active else None,
         observer=observer,
     )
+    background = BackgroundAnswers(answers, adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
     main_dialog = MainDialog(
-        ChatDialog(answerer, answers),
+        ChatDialog(chat, conversation_state, user_state, background),
         SettingsDialog(user_state.create_property(PROFILE_PROPERTY)),
         ResetDialog(conversation_state.create_property(HISTORY_PROPERTY)),
     )

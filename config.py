@@ -19,7 +19,7 @@ from typing import TypeVar, cast, get_args
 from botbuilder.schema import CallerIdConstants
 from botframework.connector.auth import AuthenticationConstants
 
-from dialogs import ChatSettings
+from answers import ChatSettings
 from host.settings import HostSettings
 from llm import ModelProvider, ModelSettings
 from observability.logging import LogFormat, LogLevel, LogSettings

@@ -5,14 +5,12 @@ from __future__ import annotations
 from botbuilder.core import BotState, ConversationState, TurnContext, UserState
 from botbuilder.schema import ActivityTypes
 
-from dialogs.chat_history import merge_added
-from dialogs.user_profile import PROFILE_PROPERTY, merge_profile
+from dialogs import TurnChanges
+from dialogs.user_profile import PROFILE_PROPERTY
 from storage import save_with_retry
 from storage.items import CREATE_ONLY, expected_etag
 
 DIALOG_STATE_PROPERTY = "DialogState"
-SAVED_KEY = "state.saved"
-"""turn_state key set once the turn's state is saved: what it holds is then what storage holds."""
 
 
 class TurnStateSaver:
@@ -33,10 +31,11 @@ class TurnStateSaver:
 
     async def save(self, context: TurnContext) -> None:
         user_turn = context.activity.type == ActivityTypes.message
+        changes = TurnChanges.of(context)
         dialog_state = _cached(self._conversation_state, context).get(DIALOG_STATE_PROPERTY)
 
         def merge_conversation(fresh: dict[str, object]) -> None:
-            merge_added(context, fresh, self._history_budget)
+            changes.apply_to_conversation(fresh, self._history_budget)
             if user_turn and dialog_state is not None:
                 fresh[DIALOG_STATE_PROPERTY] = dialog_state
 
@@ -52,10 +51,10 @@ class TurnStateSaver:
 
         def merge_user(fresh: dict[str, object]) -> None:
             fresh.update(user_changes)
-            merge_profile(context, fresh)
+            changes.apply_to_user(fresh)
 
         await save_with_retry(self._user_state, context, merge_user)
-        context.turn_state[SAVED_KEY] = True
+        changes.saved = True
 
     def hand_over(self, saved_turn: TurnContext, next_turn: TurnContext) -> None:
         """Start `next_turn` (the answer's own turn) from the state `saved_turn` saved, unread.
@@ -64,7 +63,7 @@ class TurnStateSaver:
         turn changes it meanwhile, the next save conflicts and merges as usual. State that was not
         saved, or never stored, is left for `next_turn` to read.
         """
-        if not saved_turn.turn_state.get(SAVED_KEY):
+        if not TurnChanges.of(saved_turn).saved:
             return
         for state in (self._conversation_state, self._user_state):
             cached = state.get_cached_state(saved_turn)

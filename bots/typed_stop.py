@@ -14,7 +14,7 @@ from botbuilder.schema import ActivityTypes
 
 from channels import conversation_key
 from dialogs.commands import Command, recognize_command
-from streaming import ConversationAnswers, StopReason
+from streaming import ConversationScheduler, StopReason
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +28,8 @@ class TypedStopMiddleware(Middleware):
     answer in progress the message goes on to the dialogs (cancel leaves a dialog in progress).
     """
 
-    def __init__(self, answers: ConversationAnswers) -> None:
-        self._answers = answers
+    def __init__(self, scheduler: ConversationScheduler) -> None:
+        self._scheduler = scheduler
 
     async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
         activity = context.activity
@@ -37,10 +37,10 @@ class TypedStopMiddleware(Middleware):
         if (
             activity.type == ActivityTypes.message
             and recognize_command(activity.text) is Command.CANCEL
-            and self._answers.answering(key)
+            and self._scheduler.answering(key)
         ):
             logger.info("the user typed stop: ending the answer in progress")
-            await self._answers.stop(key, StopReason.STOP_COMMAND)
+            await self._scheduler.stop(key, StopReason.STOP_COMMAND)
             await context.send_activity(STOPPED_REPLY)
             return
         await logic()

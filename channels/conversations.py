@@ -1,4 +1,4 @@
-"""What an activity says about its conversation, read alike by bots/, dialogs/, safety/ and streaming/."""
+"""What an activity says about its conversation, read alike by bots/, dialogs/ and safety/."""
 
 from __future__ import annotations
 

@@ -1,21 +1,27 @@
-"""The dialog that answers the user's message with the model."""
+"""The dialog that answers the user's message with the model, and keeps the history."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from botbuilder.core import TurnContext
+from botbuilder.core import ConversationState, TurnContext, UserState
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
-from .chat_answerer import ChatAnswerer
-from .group_chat import attributed
+from answers import ChatAnswer, HistoryEntry, trim_history
+from channels import TurnContextChannel, conversation_facts, is_group_conversation
+from streaming import AnswerSlot
 
-AnswerWork = Callable[[TurnContext], Awaitable[None]]
+from .group_chat import GROUP_SYSTEM_NOTE, attributed
+from .turn_changes import HISTORY_PROPERTY, TurnChanges
+from .user_profile import PROFILE_PROPERTY, UserProfile, system_prompt_for, temperature_for
+
+AnswerWork = Callable[[TurnContext, AnswerSlot | None], Awaitable[None]]
+"""Produces the answer in a turn; the slot is the conversation it belongs to (None: inline)."""
 
 
 class AnswerRunner(Protocol):
-    """Where an answer runs: `streaming.ConversationAnswers` runs it in the background."""
+    """Where an answer runs: `bots.BackgroundAnswers` runs it in a turn of its own, in the background."""
 
     async def run(self, context: TurnContext, work: AnswerWork) -> None: ...
 
@@ -24,27 +30,60 @@ class InlineAnswers:
     """Runs the answer inside the user's turn: for tests and for hosts without background answers."""
 
     async def run(self, context: TurnContext, work: AnswerWork) -> None:
-        await work(context)
+        await work(context, None)
 
 
 class ChatDialog(Dialog):
-    """One turn of chat: hands the question to the answerer and ends.
+    """One turn of chat: the question, the history and the user's profile go to `ChatAnswer`, and the
+    exchange goes into the history.
 
-    In a group conversation the question carries the sender's name ("Ana: ..."), so that the
-    history says who asked what.
+    The history lives in `ConversationState` (property `history`); the user's profile (answer style,
+    custom instructions, temperature) in `UserState` (property `profile`), which this only reads.
+    Whoever ends the answer's turn saves the state. In a group conversation the question carries the
+    sender's name ("Ana: ..."), so that the history says who asked what.
     """
 
-    def __init__(self, answerer: ChatAnswerer, runner: AnswerRunner | None = None) -> None:
+    def __init__(
+        self,
+        chat: ChatAnswer,
+        conversation_state: ConversationState,
+        user_state: UserState,
+        runner: AnswerRunner | None = None,
+    ) -> None:
         super().__init__(ChatDialog.__name__)
-        self._answerer = answerer
+        self._chat = chat
+        self._conversation_state = conversation_state
+        self._user_state = user_state
+        self._history = conversation_state.create_property(HISTORY_PROPERTY)
+        self._profile = user_state.create_property(PROFILE_PROPERTY)
         self._runner = runner or InlineAnswers()
 
     async def begin_dialog(self, dialog_context: DialogContext, options: object = None) -> DialogTurnResult:
         activity = dialog_context.context.activity
         question = attributed(activity, (activity.text or "").strip())
 
-        async def answer(context: TurnContext) -> None:
-            await self._answerer.answer(context, question)
+        async def answer(context: TurnContext, slot: AnswerSlot | None) -> None:
+            await self._answer(context, question, slot)
 
         await self._runner.run(dialog_context.context, answer)
         return await dialog_context.end_dialog()
+
+    async def _answer(self, context: TurnContext, question: str, slot: AnswerSlot | None) -> None:
+        await self._conversation_state.load(context)
+        await self._user_state.load(context)
+        history: list[HistoryEntry] = await self._history.get(context, list)
+        profile: UserProfile | None = await self._profile.get(context)  # No default: reading only.
+        system_prompt = system_prompt_for(self._chat.system_prompt, profile)
+        if is_group_conversation(context.activity):
+            system_prompt = f"{system_prompt}\n\n{GROUP_SYSTEM_NOTE}"
+        added = await self._chat.answer(
+            TurnContextChannel(context),
+            conversation_facts(context.activity),
+            history,
+            question,
+            system_prompt=system_prompt,
+            temperature=temperature_for(profile),
+            slot=slot,
+        )
+        await self._history.set(context, trim_history([*history, *added], self._chat.history_budget))
+        TurnChanges.of(context).add_to_history(added)

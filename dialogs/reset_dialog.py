@@ -11,7 +11,7 @@ from recognizers_text import Culture
 from channels import is_group_conversation
 
 from .cancel_and_help_dialog import CancelAndHelpDialog, question
-from .chat_history import record_reset
+from .turn_changes import TurnChanges
 
 CONFIRM_PROMPT = "reset.confirm"
 GROUP_CONFIRM_PROMPT = "reset.confirm.group"
@@ -48,6 +48,6 @@ class ResetDialog(CancelAndHelpDialog):
             await step.context.send_activity(MessageFactory.text(RESET_KEPT_TEXT))
             return await step.end_dialog(False)
         await self._history.set(step.context, [])
-        record_reset(step.context)
+        TurnChanges.of(step.context).clear_history()
         await step.context.send_activity(MessageFactory.text(RESET_DONE_TEXT))
         return await step.end_dialog(True)

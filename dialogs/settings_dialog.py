@@ -21,6 +21,7 @@ from recognizers_text import Culture
 
 from .cancel_and_help_dialog import CancelAndHelpDialog, question
 from .group_chat import choice_style
+from .turn_changes import TurnChanges
 from .user_profile import (
     MAX_INSTRUCTIONS_CHARS,
     MAX_TEMPERATURE,
@@ -28,7 +29,6 @@ from .user_profile import (
     AnswerStyle,
     UserProfile,
     describe,
-    record_profile_saved,
 )
 
 STYLE_PROMPT = "settings.style"
@@ -121,6 +121,6 @@ class SettingsDialog(CancelAndHelpDialog):
             "temperature": float(step.result),
         }
         await self._profile.set(step.context, profile)
-        record_profile_saved(step.context, profile)
+        TurnChanges.of(step.context).save_profile(profile)
         await step.context.send_activity(MessageFactory.text(SAVED_TEXT.format(summary=describe(profile))))
         return await step.end_dialog(profile)

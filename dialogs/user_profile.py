@@ -9,12 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypedDict
 
-from botbuilder.core import TurnContext
-
 PROFILE_PROPERTY = "profile"
 """The `UserState` property that holds the profile."""
-PROFILE_SAVED_KEY = "profile.saved"
-"""turn_state key of the profile this turn saved, so a conflicting save can apply it again."""
 
 MAX_INSTRUCTIONS_CHARS = 500
 MIN_TEMPERATURE = 0.0
@@ -81,19 +77,3 @@ def describe(profile: UserProfile) -> str:
         f"- Custom instructions: {instructions}\n"
         f"- Creativity (temperature): **{creativity}**"
     )
-
-
-def record_profile_saved(context: TurnContext, profile: UserProfile) -> None:
-    """Remember the profile this turn saved, for `merge_profile`."""
-    context.turn_state[PROFILE_SAVED_KEY] = dict(profile)
-
-
-def merge_profile(context: TurnContext, fresh_state: dict[str, object]) -> None:
-    """On a conflicting save: this turn's saved profile replaces the one another turn saved meanwhile.
-
-    A turn that did not save a profile keeps the fresh one, so a turn that only read the profile never
-    undoes a profile that a settings dialog in another turn saved.
-    """
-    saved = context.turn_state.get(PROFILE_SAVED_KEY)
-    if saved is not None:
-        fresh_state[PROFILE_PROPERTY] = dict(saved)

@@ -16,7 +16,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from streaming.answer_stream import AnswerReport
+from streaming.outcome import AnswerReport
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0)
 LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)

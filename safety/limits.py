@@ -14,7 +14,7 @@ from botbuilder.core import Middleware, TurnContext
 from botbuilder.schema import ActivityTypes
 
 from channels import conversation_key
-from streaming.conversation_answers import ConversationAnswers
+from streaming import ConversationScheduler
 
 from .settings import SafetySettings
 
@@ -45,11 +45,11 @@ class UserLimitsMiddleware(Middleware):
 
     def __init__(
         self,
-        answers: ConversationAnswers,
+        scheduler: ConversationScheduler,
         settings: SafetySettings,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._answers = answers
+        self._scheduler = scheduler
         self._max_chars = settings.max_message_chars
         self._refill_per_second = settings.messages_per_minute / 60.0
         self._burst = settings.message_burst
@@ -73,7 +73,7 @@ class UserLimitsMiddleware(Middleware):
             logger.info("refused a message over the user's rate limit")
             await context.send_activity(TOO_FAST_REPLY)
             return
-        if self._answers.answers_elsewhere(user, conversation_key(activity)) >= self._max_answers:
+        if self._scheduler.answers_elsewhere(user, conversation_key(activity)) >= self._max_answers:
             logger.info("refused a message while the user's answers run in other conversations")
             await context.send_activity(BUSY_REPLY)
             return

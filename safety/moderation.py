@@ -13,8 +13,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from botbuilder.core import Middleware, TurnContext
 from botbuilder.schema import ActivityTypes
 
-from streaming.answer_stream import ANSWER_FILTER_KEY
-
 logger = logging.getLogger(__name__)
 
 BLOCKED_REPLY = "Sorry, I can't help with that request."
@@ -70,8 +68,8 @@ class Moderator:
 
 
 class ModerationMiddleware(Middleware):
-    """Refuses a blocked message before it reaches a dialog or the model, and gives every turn's
-    answers the moderator as their filter (the answer's own background turn included)."""
+    """Refuses a blocked message before it reaches a dialog or the model. (Answers get the same
+    moderator as their `AnswerFilter` where app.py builds `ChatAnswer`.)"""
 
     def __init__(self, moderator: Moderator) -> None:
         self._moderator = moderator
@@ -84,5 +82,4 @@ class ModerationMiddleware(Middleware):
                 logger.info("blocked a message: %s", reason)
                 await context.send_activity(BLOCKED_REPLY)
                 return
-        context.turn_state[ANSWER_FILTER_KEY] = self._moderator
         await logic()

@@ -1,19 +1,34 @@
-"""The streaming engine: how an answer reaches the user on each channel."""
+"""The streaming engine: how an answer reaches the user on each channel. It imports no Bot Framework
+SDK: a host gives it a `ChannelPort` (see `channel.py`) and, optionally, a `Clock`."""
 
-from .answer_stream import AnswerOutcome, AnswerStream, StopReason
-from .conversation_answers import ConversationAnswers, ConversationOrderMiddleware
+from .answer_stream import AnswerSlot, AnswerStream
+from .channel import ChannelPort, ConversationFacts, Outgoing, StreamInfo
+from .clock import Clock, LoopClock
+from .content_filter import AnswerFilter
+from .conversation_scheduler import ConversationScheduler
 from .delivery import DeliveryPlan, StreamingSettings, plan_delivery
-from .entities import StreamInfoEntity, stamp_stream_info
+from .outcome import AnswerObserver, AnswerObservers, AnswerOutcome, AnswerReport, StopReason
+from .send_errors import SendError, SendFailure
 
 __all__ = [
+    "AnswerFilter",
+    "AnswerObserver",
+    "AnswerObservers",
     "AnswerOutcome",
+    "AnswerReport",
+    "AnswerSlot",
     "AnswerStream",
-    "ConversationAnswers",
-    "ConversationOrderMiddleware",
+    "ChannelPort",
+    "Clock",
+    "ConversationFacts",
+    "ConversationScheduler",
     "DeliveryPlan",
+    "LoopClock",
+    "Outgoing",
+    "SendError",
+    "SendFailure",
     "StopReason",
-    "StreamInfoEntity",
+    "StreamInfo",
     "StreamingSettings",
     "plan_delivery",
-    "stamp_stream_info",
 ]

@@ -1,11 +1,13 @@
-"""Decides, per turn, how an answer reaches the user: streamed, or as one message."""
+"""Decides, per answer, how it reaches the user: streamed, or as one message."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from botbuilder.schema import Activity, DeliveryModes
-from botframework.connector import Channels
+from .channel import ConversationFacts
+
+TEAMS = "msteams"
+WEB_CHAT_CHANNELS = frozenset({"webchat", "directline"})
 
 
 @dataclass(frozen=True)
@@ -40,20 +42,19 @@ class DeliveryPlan:
     reason: str
 
 
-def plan_delivery(activity: Activity, settings: StreamingSettings) -> DeliveryPlan:
-    """The plan for answering `activity`, from its channel, conversation and delivery mode."""
+def plan_delivery(facts: ConversationFacts, settings: StreamingSettings) -> DeliveryPlan:
+    """The plan for answering in a conversation, from its channel, type and delivery mode."""
     typing = settings.typing_interval
-    if activity.delivery_mode == DeliveryModes.expect_replies:
+    if facts.expect_replies:
         # Replies are buffered into the HTTP response: no ids to stream with, no one to see typing.
         return DeliveryPlan(False, 0.0, False, typing, "expectReplies turn")
-    channel = activity.channel_id
-    if channel == Channels.ms_teams:
-        conversation_type = activity.conversation.conversation_type if activity.conversation else None
-        if conversation_type == "personal":
+    if facts.channel_id == TEAMS:
+        if facts.conversation_type == "personal":
             return DeliveryPlan(True, settings.teams_interval, True, typing, "Teams personal chat")
         # Teams refuses stream sends outside 1:1 chats.
-        return DeliveryPlan(False, settings.teams_interval, True, typing, f"Teams {conversation_type}")
-    if channel in (Channels.webchat, Channels.direct_line):
+        return DeliveryPlan(False, settings.teams_interval, True, typing, f"Teams {facts.conversation_type}")
+    if facts.channel_id in WEB_CHAT_CHANNELS:
         return DeliveryPlan(True, settings.webchat_interval, True, typing, "Web Chat / Direct Line")
     # The Emulator's Web Chat drops typing text; other channels do not know the protocol.
-    return DeliveryPlan(False, settings.webchat_interval, True, typing, f"{channel!r} does not stream")
+    reason = f"{facts.channel_id!r} does not stream"
+    return DeliveryPlan(False, settings.webchat_interval, True, typing, reason)

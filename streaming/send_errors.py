@@ -1,19 +1,13 @@
 """What a failed send to the channel means, and whether to try again.
 
-The connector client raises `ErrorResponseException` for HTTP errors (status in
-`e.response.status_code`, code and message in `e.error.error`) and other exceptions for
-connection failures. Teams tells the 403 cases apart only by their message text.
+Each SDK binding turns its own exceptions into a `SendError` with `failure_for`; the engine only
+ever sees `SendError`. Teams tells its 403 cases apart only by their message text.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from enum import Enum
-
-import aiohttp
-from botbuilder.schema import ErrorResponseException
-from msrest.exceptions import ClientRequestError
 
 
 class SendFailure(Enum):
@@ -45,23 +39,9 @@ class SendError(Exception):
         return f"{self.failure.value} (HTTP {self.status}): {self.detail}"
 
 
-def classify(error: BaseException) -> SendError | None:
-    """The `SendError` for an exception raised by a send, or None if it is not a send failure."""
-    if isinstance(error, SendError):
-        return error
-    if isinstance(error, ErrorResponseException):
-        status = error.response.status_code if error.response is not None else None
-        body = getattr(error.error, "error", None)
-        code = (getattr(body, "code", None) or "").lower()
-        message = getattr(body, "message", None) or str(error)
-        retry_after = _retry_after(error.response.headers if error.response is not None else {})
-        return SendError(_failure_for(status, code, message.lower()), status, message, retry_after)
-    if isinstance(error, (ClientRequestError, aiohttp.ClientError, ConnectionError, asyncio.TimeoutError)):
-        return SendError(SendFailure.TRANSIENT, None, f"{type(error).__name__}: {error}")
-    return None
-
-
-def _failure_for(status: int | None, code: str, message: str) -> SendFailure:
+def failure_for(status: int | None, code: str, message: str) -> SendFailure:
+    """The failure an HTTP answer means: its status (None: no answer), error code and message."""
+    code, message = code.lower(), message.lower()
     if status == 429:
         return SendFailure.RATE_LIMITED
     if status == 403 or code == "contentstreamnotallowed":
@@ -85,9 +65,10 @@ def _failure_for(status: int | None, code: str, message: str) -> SendFailure:
     return SendFailure.REJECTED
 
 
-def _retry_after(headers: object) -> float | None:
-    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header's delay in seconds; None if absent or an HTTP date (rare from the Bot
+    Connector: the engine's own backoff applies then)."""
     try:
         return max(float(value), 0.0) if value is not None else None
     except ValueError:
-        return None  # An HTTP date: rare from the Bot Connector; fall back to our own backoff.
+        return None

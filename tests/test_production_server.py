@@ -14,7 +14,8 @@ from pathlib import Path
 import aiohttp
 
 from benchmarks.serving import free_port
-from streaming.answer_stream import STOP_NOTES, StopReason
+from streaming.notes import STOP_NOTES
+from streaming.outcome import StopReason
 from tests.support.activities import user_message
 from tests.support.bot_process import BotProcess
 from tests.support.connector import RecordingConnector, is_stream_update

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streaming.answer_stream import STOP_NOTES, StopReason
+from streaming.notes import STOP_NOTES
+from streaming.outcome import StopReason
 from tests.conftest import StartBot
 from tests.support.activities import user_message
 from tests.support.bot_process import BotProcess

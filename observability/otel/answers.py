@@ -7,7 +7,7 @@ from opentelemetry.metrics import Meter
 from opentelemetry.trace import StatusCode
 
 from observability.metrics import COUNT_BUCKETS, LAG_BUCKETS, LATENCY_BUCKETS
-from streaming.answer_stream import AnswerOutcome, AnswerReport
+from streaming.outcome import AnswerOutcome, AnswerReport
 
 
 class AnswerTelemetry:

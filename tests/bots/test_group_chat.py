@@ -10,7 +10,7 @@ import pytest
 
 from dialogs.group_chat import GROUP_SYSTEM_NOTE
 from dialogs.help_dialog import HELP_TEXT
-from streaming.answer_stream import STOP_NOTES
+from streaming.notes import STOP_NOTES
 from tests.conftest import StartBot
 from tests.support.activities import user_message
 from tests.support.connector import RecordingConnector

@@ -8,8 +8,8 @@ from __future__ import annotations
 from botbuilder.core import ConversationState, TurnContext, UserState
 
 from bots import TurnStateSaver
-from dialogs.chat_history import HISTORY_PROPERTY, record_added, record_reset
-from dialogs.user_profile import PROFILE_PROPERTY, record_profile_saved
+from dialogs import HISTORY_PROPERTY, TurnChanges
+from dialogs.user_profile import PROFILE_PROPERTY
 from storage import InMemoryStorage
 from tests.storage.turns import turn_context
 
@@ -37,14 +37,14 @@ class Bot:
         return context
 
     async def add(self, context: TurnContext, entries: list[dict[str, str]]) -> None:
-        """What the chat answerer does."""
+        """What the chat dialog does."""
         await self.history.set(context, [*(await self.history.get(context, list)), *entries])
-        record_added(context, entries)
+        TurnChanges.of(context).add_to_history(entries)
 
     async def reset(self, context: TurnContext) -> None:
         """What the reset dialog does."""
         await self.history.set(context, [])
-        record_reset(context)
+        TurnChanges.of(context).clear_history()
 
     async def stored(self) -> tuple[list[dict[str, str]], dict[str, object] | None]:
         context = await self.turn()
@@ -119,7 +119,7 @@ async def test_a_saved_profile_survives_a_racing_turn_of_the_same_user() -> None
     settings, other = await a.turn(), await b.turn()
     profile = {"style": "concise", "instructions": "", "temperature": 0.3}
     await a.profile.set(settings, profile)
-    record_profile_saved(settings, profile)
+    TurnChanges.of(settings).save_profile(profile)
     await b.user.create_property("seen_welcome").set(other, True)  # some other user-state change
 
     await b.saver.save(other)
@@ -133,7 +133,7 @@ async def test_a_racing_turn_that_did_not_save_a_profile_does_not_undo_one() -> 
     settings, other = await a.turn(), await b.turn()
     profile = {"style": "detailed", "instructions": "Be formal.", "temperature": 1.0}
     await a.profile.set(settings, profile)
-    record_profile_saved(settings, profile)
+    TurnChanges.of(settings).save_profile(profile)
     seen = b.user.create_property("seen_welcome")
     await seen.set(other, True)
 

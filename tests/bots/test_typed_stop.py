@@ -8,7 +8,8 @@ import pytest
 
 from bots.typed_stop import STOPPED_REPLY
 from dialogs.main_dialog import NOTHING_TO_CANCEL_TEXT
-from streaming.answer_stream import STOP_NOTES, StopReason
+from streaming.notes import STOP_NOTES
+from streaming.outcome import StopReason
 from tests.conftest import StartBot
 from tests.support.activities import user_message
 from tests.support.connector import RecordingConnector, is_stream_update

@@ -22,8 +22,9 @@ from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import MicrosoftAppCredentials
 from msrest import Serializer
 
+from channels.turn_context_port import to_activity
 from connector.serialization import activity_body
-from streaming import stamp_stream_info
+from streaming import Outgoing, StreamInfo
 
 SERIALIZER = ConnectorClient(MicrosoftAppCredentials.empty(), base_url="http://127.0.0.1:1")._serialize
 REFERENCE = ConversationReference(
@@ -62,15 +63,9 @@ def cases() -> dict[str, Activity]:
     timestamped = MessageFactory.text("time")
     timestamped.timestamp = datetime.datetime(2026, 11, 21, 10, 0, 0, 123000, tzinfo=datetime.UTC)
     return {
-        "informative": stamp_stream_info(
-            Activity(type=ActivityTypes.typing, text="Thinking…"), "informative", None, 1
-        ),
-        "streaming": stamp_stream_info(
-            Activity(type=ActivityTypes.typing, text="Hel"), "streaming", "s-1", 2
-        ),
-        "final": stamp_stream_info(
-            Activity(type=ActivityTypes.message, text="Hello", text_format="markdown"), "final", "s-1", None
-        ),
+        "informative": to_activity(Outgoing("typing", "Thinking…", StreamInfo("informative", None, 1))),
+        "streaming": to_activity(Outgoing("typing", "Hel", StreamInfo("streaming", "s-1", 2))),
+        "final": to_activity(Outgoing("message", "Hello", StreamInfo("final", "s-1", None))),
         "typing": Activity(type=ActivityTypes.typing),
         "text": MessageFactory.text("Hello **world** ✓ 😀", input_hint="acceptingInput"),
         "hero card": MessageFactory.attachment(hero),

@@ -9,9 +9,9 @@ from botbuilder.core import ConversationState, MemoryStorage, Middleware, TurnCo
 from botbuilder.schema import Activity
 from botbuilder.testing import DialogTestClient
 
+from answers import ChatAnswer, ChatSettings
 from bots import TurnStateSaver
-from dialogs import ChatAnswerer, ChatDialog, ChatSettings, MainDialog, ResetDialog, SettingsDialog
-from dialogs.chat_history import HISTORY_PROPERTY
+from dialogs import HISTORY_PROPERTY, ChatDialog, MainDialog, ResetDialog, SettingsDialog
 from dialogs.user_profile import PROFILE_PROPERTY
 from llm import ChatModel
 from streaming import StreamingSettings
@@ -68,9 +68,9 @@ def make_dialog_bot(
     storage = storage or MemoryStorage()
     conversation_state = ConversationState(storage)
     user_state = UserState(storage)
-    answerer = ChatAnswerer(model, conversation_state, user_state, ChatSettings(SYSTEM_PROMPT, budget), FAST)
+    chat = ChatAnswer(model, ChatSettings(SYSTEM_PROMPT, budget), FAST)
     dialog = MainDialog(
-        ChatDialog(answerer),
+        ChatDialog(chat, conversation_state, user_state),
         SettingsDialog(user_state.create_property(PROFILE_PROPERTY)),
         ResetDialog(conversation_state.create_property(HISTORY_PROPERTY)),
     )

@@ -10,7 +10,8 @@ import pytest
 from llm import ModelError
 from llm.circuit_breaker import CircuitBreakerModel, ModelUnavailableError
 from llm.openai_model import OpenAIChatModel
-from streaming.answer_stream import STOP_NOTES, StopReason
+from streaming.notes import STOP_NOTES
+from streaming.outcome import StopReason
 from tests.conftest import StartBot
 from tests.support.activities import user_message
 from tests.support.bot import BotClient

@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 
 from observability.otel.answers import AnswerTelemetry
-from streaming.answer_stream import AnswerOutcome, AnswerReport
+from streaming.outcome import AnswerOutcome, AnswerReport
 
 
 def report(outcome: AnswerOutcome, failure: str | None) -> AnswerReport:

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from safety.moderation import BLOCKED_REPLY
-from streaming.answer_stream import WITHHELD_NOTE
+from streaming.notes import WITHHELD_NOTE
 from tests.conftest import StartBot
 from tests.support.activities import user_message
 from tests.support.connector import RecordingConnector, is_stream_update

@@ -10,14 +10,10 @@ from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ConversationReference
 
+from channels import TurnContextChannel
 from llm import ModelError
 from streaming import AnswerStream, DeliveryPlan
-from streaming.answer_stream import (
-    EMPTY_ANSWER_TEXT,
-    GENERIC_FAILURE_NOTE,
-    INFORMATIVE_TEXT_LIMIT,
-    INTERRUPTED_NOTE,
-)
+from streaming.notes import EMPTY_ANSWER_TEXT, GENERIC_FAILURE_NOTE, INFORMATIVE_TEXT_LIMIT, INTERRUPTED_NOTE
 
 STREAM = DeliveryPlan(stream=True, interval=0.05, typing=True, typing_interval=0.05, reason="test")
 ONE_MESSAGE = DeliveryPlan(stream=False, interval=0.05, typing=True, typing_interval=0.05, reason="test")
@@ -55,7 +51,7 @@ def is_type(activity_type: str) -> Callable[[Activity], bool]:
 async def test_error_while_feeding_keeps_the_text_and_adds_a_note(caplog: pytest.LogCaptureFixture) -> None:
     async def logic(context: TurnContext) -> None:
         started = when_sent(context, is_type("typing"))
-        async with AnswerStream(context, STREAM) as answer:
+        async with AnswerStream(TurnContextChannel(context), STREAM) as answer:
             await started.wait()
             answer.append("Half an ans")
             raise RuntimeError("feeding broke")
@@ -69,7 +65,7 @@ async def test_error_while_feeding_keeps_the_text_and_adds_a_note(caplog: pytest
 
 async def test_model_error_note_says_what_failed() -> None:
     async def logic(context: TurnContext) -> None:
-        async with AnswerStream(context, ONE_MESSAGE):
+        async with AnswerStream(TurnContextChannel(context), ONE_MESSAGE):
             raise ModelError("the model service could not be reached")
 
     [final] = finals(await run_turn(logic))
@@ -80,7 +76,7 @@ async def test_model_error_note_says_what_failed() -> None:
 
 async def test_empty_answer_still_gets_a_final_message() -> None:
     async def logic(context: TurnContext) -> None:
-        async with AnswerStream(context, STREAM):
+        async with AnswerStream(TurnContextChannel(context), STREAM):
             pass
 
     sent = await run_turn(logic)
@@ -90,7 +86,7 @@ async def test_empty_answer_still_gets_a_final_message() -> None:
 async def test_cancellation_sends_the_final_and_propagates() -> None:
     async def logic(context: TurnContext) -> None:
         with pytest.raises(asyncio.CancelledError):
-            async with AnswerStream(context, STREAM) as answer:
+            async with AnswerStream(TurnContextChannel(context), STREAM) as answer:
                 answer.append("Partial")
                 raise asyncio.CancelledError
 
@@ -101,7 +97,7 @@ async def test_cancellation_sends_the_final_and_propagates() -> None:
 async def test_a_note_after_unfinished_code_is_not_shown_as_code() -> None:
     async def logic(context: TurnContext) -> None:
         with pytest.raises(asyncio.CancelledError):
-            async with AnswerStream(context, STREAM) as answer:
+            async with AnswerStream(TurnContextChannel(context), STREAM) as answer:
                 answer.append("```python\nprint(1)\n")
                 raise asyncio.CancelledError
 
@@ -111,7 +107,7 @@ async def test_a_note_after_unfinished_code_is_not_shown_as_code() -> None:
 
 async def test_end_is_idempotent() -> None:
     async def logic(context: TurnContext) -> None:
-        async with AnswerStream(context, ONE_MESSAGE) as answer:
+        async with AnswerStream(TurnContextChannel(context), ONE_MESSAGE) as answer:
             answer.append("Once.")
             await answer.end()
 
@@ -120,7 +116,7 @@ async def test_end_is_idempotent() -> None:
 
 async def test_answer_complete_before_the_first_send_goes_out_as_one_message() -> None:
     async def logic(context: TurnContext) -> None:
-        async with AnswerStream(context, STREAM) as answer:
+        async with AnswerStream(TurnContextChannel(context), STREAM) as answer:
             answer.append("Instant.")
 
     sent = await run_turn(logic)
@@ -132,7 +128,7 @@ async def test_answer_complete_before_the_first_send_goes_out_as_one_message() -
 async def test_typing_stops_when_the_message_is_sent() -> None:
     async def logic(context: TurnContext) -> None:
         typing = when_sent(context, is_type("typing"))
-        async with AnswerStream(context, ONE_MESSAGE) as answer:
+        async with AnswerStream(TurnContextChannel(context), ONE_MESSAGE) as answer:
             await typing.wait()
             answer.append("Done.")
         assert asyncio.all_tasks() == {asyncio.current_task()}, "typing is still running"
@@ -145,7 +141,7 @@ async def test_typing_stops_when_the_message_is_sent() -> None:
 async def test_informative_text_is_cut_to_the_teams_limit() -> None:
     async def logic(context: TurnContext) -> None:
         started = when_sent(context, is_type("typing"))
-        async with AnswerStream(context, STREAM, informative_text="x" * 5000) as answer:
+        async with AnswerStream(TurnContextChannel(context), STREAM, informative_text="x" * 5000) as answer:
             await started.wait()
             answer.append("Hi")
 
@@ -158,7 +154,7 @@ async def test_later_informative_update_replaces_thinking_until_text_starts() ->
     async def logic(context: TurnContext) -> None:
         thinking = when_sent(context, lambda activity: activity.text == "Thinking…")
         searching = when_sent(context, lambda activity: activity.text == "Searching the docs…")
-        async with AnswerStream(context, STREAM) as answer:
+        async with AnswerStream(TurnContextChannel(context), STREAM) as answer:
             await thinking.wait()
             answer.queue_informative("Searching the docs…")
             await searching.wait()
@@ -183,7 +179,7 @@ async def test_no_update_goes_out_between_the_models_end_and_the_final_message()
     # An update there would hold the final message back by a whole pacing interval.
     async def logic(context: TurnContext) -> None:
         started = when_sent(context, is_type("typing"))
-        async with AnswerStream(context, STREAM) as answer:
+        async with AnswerStream(TurnContextChannel(context), STREAM) as answer:
             await started.wait()
             await answer.consume(one_piece("All of it."))
             await asyncio.sleep(0.06)  # Ending a little late: the pace allowed an update meanwhile.
@@ -196,7 +192,7 @@ async def test_no_update_goes_out_between_the_models_end_and_the_final_message()
 async def test_a_caller_that_goes_on_after_the_model_still_shows_the_text() -> None:
     async def logic(context: TurnContext) -> None:
         started = when_sent(context, is_type("typing"))
-        async with AnswerStream(context, STREAM) as answer:
+        async with AnswerStream(TurnContextChannel(context), STREAM) as answer:
             await started.wait()
             await answer.consume(one_piece("First part."))
             shown = when_sent(context, lambda activity: activity.text == "First part.")

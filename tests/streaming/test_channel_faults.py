@@ -10,7 +10,8 @@ import asyncio
 import re
 import time
 
-from streaming.answer_stream import STOP_NOTES, StopReason
+from streaming.notes import STOP_NOTES
+from streaming.outcome import StopReason
 from tests.conftest import StartBot
 from tests.support.activities import user_message
 from tests.support.connector import Fault, Received, RecordingConnector, is_final, is_stream_update

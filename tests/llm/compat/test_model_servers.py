@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from streaming.answer_stream import CUT_OFF_NOTES, REASONING_TEXT, STOP_NOTES, StopReason
+from streaming.notes import CUT_OFF_NOTES, REASONING_TEXT, STOP_NOTES
+from streaming.outcome import StopReason
 from tests.conftest import StartBot
 from tests.llm.compat import recordings
 from tests.llm.compat.recordings import ANSWER, LONG_ANSWER_WORDS, REASONING_MARKS

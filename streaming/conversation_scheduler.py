@@ -1,11 +1,10 @@
-"""Answers produced after the inbound request is acknowledged, one at a time per conversation.
+"""Each conversation's answers run in the background, one at a time, in the order their messages came.
 
-The inbound turn hands the answer to `ConversationAnswers.run`, which continues the conversation
-through the adapter's proactive `continue_conversation` in a background task; the channel's
-request is answered at once, whatever the length of the answer (Azure Bot Service gives a turn
-about 15 s, and Teams re-sends the message if the bot is late). Turns of one conversation run in
-order: a new message first interrupts the answer in progress and waits until it has delivered its
-final message and saved its state.
+The user's turn hands its answer to `ConversationScheduler.start` and ends: the channel's request
+is answered at once, whatever the length of the answer (Azure Bot Service gives a turn about 15 s,
+and Teams re-sends the message if the bot is late). The answer starts once the turn that asked for
+it is over. A new message first interrupts the answer in progress and waits until it has delivered
+its final message and saved its state. Nothing here knows an SDK: the host says how an answer runs.
 """
 
 from __future__ import annotations
@@ -15,25 +14,18 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from botbuilder.core import BotAdapter, Middleware, TurnContext
-from botbuilder.schema import ActivityTypes, ConversationReference, DeliveryModes
-
-from channels import conversation_key
-
-from .answer_stream import ANSWER_SLOT_KEY, AnswerStream, StopReason
+from .answer_stream import AnswerSlot, AnswerStream
+from .outcome import StopReason
 from .pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
-AnswerWork = Callable[[TurnContext], Awaitable[None]]
-SaveState = Callable[[TurnContext], Awaitable[None]]
-HandOverState = Callable[[TurnContext, TurnContext], None]
-
-SHUTTING_DOWN_REPLY = "I'm restarting right now, so I can't answer that. Please send it again in a moment."
+RunAnswer = Callable[[AnswerSlot], Awaitable[None]]
+"""Produces one answer in the conversation the slot stands for (the host's continuation turn)."""
 
 
 class _Conversation:
-    """One conversation's inbound-turn lock and its answer in progress."""
+    """One conversation's inbound-turn lock, its answer in progress and the pace of its streams."""
 
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
@@ -73,24 +65,10 @@ class _Conversation:
         return self.task is None and self.turns_waiting == 0
 
 
-class ConversationAnswers:
-    """Runs each conversation's answers in the background, in order, and stops them on shutdown.
+class ConversationScheduler:
+    """Runs each conversation's answers in the background, in order, and stops them on shutdown."""
 
-    An answer's turn starts once the user's turn has ended (and saved its state), from the state
-    that turn saved (`hand_over_state`), and ends by saving state with `save_state`.
-    """
-
-    def __init__(
-        self,
-        adapter: BotAdapter,
-        bot_app_id: str,
-        save_state: SaveState,
-        hand_over_state: HandOverState | None = None,
-    ) -> None:
-        self._adapter = adapter
-        self._bot_app_id = bot_app_id
-        self._save_state = save_state
-        self._hand_over_state = hand_over_state
+    def __init__(self) -> None:
         self._conversations: dict[str, _Conversation] = {}
         self._closing = False
         self._running: set[asyncio.Task[None]] = set()
@@ -102,6 +80,16 @@ class ConversationAnswers:
         """How many answers are in progress."""
         return len(self._running)
 
+    @property
+    def closing(self) -> bool:
+        """Shutting down: no new answer starts."""
+        return self._closing
+
+    def answering(self, key: str) -> bool:
+        """Whether an answer is on its way in conversation `key`."""
+        conversation = self._conversations.get(key)
+        return conversation is not None and conversation.answering
+
     def answers_elsewhere(self, user_id: str, key: str) -> int:
         """How many answers to `user_id` are in progress in conversations other than `key`."""
         return sum(
@@ -110,10 +98,16 @@ class ConversationAnswers:
             if conversation.answering and conversation.user_id == user_id and other != key
         )
 
-    def answering(self, key: str) -> bool:
-        """Whether an answer is on its way in conversation `key`."""
-        conversation = self._conversations.get(key)
-        return conversation is not None and conversation.answering
+    def start(self, key: str, user_id: str | None, run: RunAnswer) -> None:
+        """Run `run` for conversation `key` once its inbound turn is over, in the background."""
+        conversation = self._conversations.setdefault(key, _Conversation())
+        conversation.pending_stop = None
+        conversation.user_id = user_id
+        task = asyncio.create_task(self._run(key, conversation, run))
+        conversation.task = task
+        self._running.add(task)
+        self._idle.clear()
+        task.add_done_callback(self._finished)
 
     async def stop(self, key: str, reason: StopReason) -> None:
         """End the answer in progress in conversation `key` and wait until it has delivered and saved."""
@@ -127,25 +121,6 @@ class ConversationAnswers:
     async def wait_idle(self) -> None:
         """Wait until no answer is in progress (each has delivered its final message and saved)."""
         await self._idle.wait()
-
-    async def run(self, context: TurnContext, work: AnswerWork) -> None:
-        """Run `work` in a continuation turn after this one; in this turn for `expectReplies`."""
-        if self._closing:
-            await context.send_activity(SHUTTING_DOWN_REPLY)
-            return
-        if context.activity.delivery_mode == DeliveryModes.expect_replies:
-            await work(context)  # The replies must be in this request's response.
-            return
-        reference = TurnContext.get_conversation_reference(context.activity)
-        key = conversation_key(context.activity)
-        conversation = self._conversations.setdefault(key, _Conversation())
-        conversation.pending_stop = None
-        conversation.user_id = context.activity.from_property.id if context.activity.from_property else None
-        task = asyncio.create_task(self._continue(key, conversation, context, reference, work))
-        conversation.task = task
-        self._running.add(task)
-        self._idle.clear()
-        task.add_done_callback(self._finished)
 
     @asynccontextmanager
     async def inbound_turn(self, key: str) -> AsyncIterator[None]:
@@ -181,29 +156,12 @@ class ConversationAnswers:
                     "%d answers did not finish within %.0fs of shutdown", len(pending), grace_seconds
                 )
 
-    async def _continue(
-        self,
-        key: str,
-        conversation: _Conversation,
-        inbound: TurnContext,
-        reference: ConversationReference,
-        work: AnswerWork,
-    ) -> None:
-        async def continuation(context: TurnContext) -> None:
-            # Reply to the user's message, as the inbound turn would have (the continuation
-            # activity carries a fresh id of its own).
-            context.activity.id = reference.activity_id
-            context.turn_state[ANSWER_SLOT_KEY] = conversation
-            if self._hand_over_state is not None:
-                self._hand_over_state(inbound, context)
-            await work(context)
-            await self._save_state(context)
-
+    async def _run(self, key: str, conversation: _Conversation, run: RunAnswer) -> None:
         try:
             await conversation.inbound_turn_over.wait()
-            await self._adapter.continue_conversation(reference, continuation, self._bot_app_id)
+            await run(conversation)
         except Exception:
-            # Errors inside the turn went to the adapter's on_turn_error; this is the adapter itself.
+            # Errors inside the answer's turn went to the host's turn error handler; this is the host.
             logger.exception("could not continue conversation %s to answer", key)
         finally:
             conversation.task = None
@@ -224,17 +182,3 @@ class ConversationAnswers:
             loop.call_at(conversation.pacer.next_send_at, self._forget_if_idle, key, conversation)
             return
         del self._conversations[key]
-
-
-class ConversationOrderMiddleware(Middleware):
-    """Runs each user message's turn only after the conversation's previous answer has ended."""
-
-    def __init__(self, answers: ConversationAnswers) -> None:
-        self._answers = answers
-
-    async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
-        if context.activity.type != ActivityTypes.message:
-            await logic()
-            return
-        async with self._answers.inbound_turn(conversation_key(context.activity)):
-            await logic()

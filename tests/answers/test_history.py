@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogs.chat_history import build_prompt, trim_history
+from answers import build_prompt, trim_history
 from llm import ChatMessage
 
 

@@ -1,0 +1,7 @@
+"""The chat answer, with no SDK: history and question to the model, the answer through the streaming
+engine to whatever channel port the host gives. Both hosts (botbuilder, the Agents SDK) use it."""
+
+from .chat_answer import ChatAnswer, ChatSettings
+from .history import HistoryEntry, build_prompt, trim_history
+
+__all__ = ["ChatAnswer", "ChatSettings", "HistoryEntry", "build_prompt", "trim_history"]

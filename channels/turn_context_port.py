@@ -1,0 +1,120 @@
+"""The streaming engine's channel port on botbuilder: activities out through a `TurnContext`.
+
+botbuilder-python 4.17.1 raises `ErrorResponseException` for HTTP errors (status in
+`e.response.status_code`, code and message in `e.error.error`) and other exceptions for
+connection failures; they become the engine's `SendError` here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+import aiohttp
+from botbuilder.core import TurnContext
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    DeliveryModes,
+    Entity,
+    ErrorResponseException,
+    TextFormatTypes,
+)
+from msrest.exceptions import ClientRequestError
+
+from streaming.channel import ConversationFacts, Outgoing, StreamType
+from streaming.send_errors import SendError, SendFailure, failure_for, retry_after_seconds
+from streaming.stream_fields import teams_entity, web_chat_channel_data
+
+
+class StreamInfoEntity(Entity):
+    """A `streaminfo` entity that keeps its fields on the wire.
+
+    botbuilder-schema's `Entity` serializes only `type` (msrest writes what `_attribute_map`
+    lists), so a plain `Entity` or dict loses the stream fields and Teams rejects the activity.
+    """
+
+    _attribute_map: ClassVar[dict[str, dict[str, str]]] = {
+        "type": {"key": "type", "type": "str"},
+        "stream_id": {"key": "streamId", "type": "str"},
+        "stream_type": {"key": "streamType", "type": "str"},
+        "stream_sequence": {"key": "streamSequence", "type": "int"},
+    }
+
+    def __init__(
+        self,
+        *,
+        stream_type: StreamType,
+        stream_id: str | None = None,
+        stream_sequence: int | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(type="streaminfo", **kwargs)
+        self.stream_id = stream_id
+        self.stream_type = stream_type
+        self.stream_sequence = stream_sequence
+
+
+def to_activity(outgoing: Outgoing) -> Activity:
+    """The botbuilder `Activity` for `outgoing`, stream fields in an entity and in `channelData`."""
+    if outgoing.kind == "message":
+        activity = Activity(
+            type=ActivityTypes.message, text=outgoing.text, text_format=TextFormatTypes.markdown
+        )
+    else:
+        activity = Activity(type=ActivityTypes.typing, text=outgoing.text)
+    info = outgoing.stream
+    if info is not None:
+        entity = teams_entity(info)
+        activity.entities = [
+            StreamInfoEntity(
+                stream_type=info.stream_type,
+                stream_id=entity.get("streamId"),
+                stream_sequence=entity.get("streamSequence"),
+            )
+        ]
+        activity.channel_data = web_chat_channel_data(info)
+    return activity
+
+
+def send_error(error: BaseException) -> SendError | None:
+    """The `SendError` for an exception raised by a send, or None if it is not a send failure."""
+    if isinstance(error, SendError):
+        return error
+    if isinstance(error, ErrorResponseException):
+        status = error.response.status_code if error.response is not None else None
+        body = getattr(error.error, "error", None)
+        code = getattr(body, "code", None) or ""
+        message = getattr(body, "message", None) or str(error)
+        headers = error.response.headers if error.response is not None else {}
+        retry_after = retry_after_seconds(headers.get("Retry-After") if hasattr(headers, "get") else None)
+        return SendError(failure_for(status, code, message), status, message, retry_after)
+    if isinstance(error, (ClientRequestError, aiohttp.ClientError, ConnectionError, asyncio.TimeoutError)):
+        return SendError(SendFailure.TRANSIENT, None, f"{type(error).__name__}: {error}")
+    return None
+
+
+class TurnContextChannel:
+    """Sends the engine's activities as replies in `context`'s conversation."""
+
+    def __init__(self, context: TurnContext) -> None:
+        self._context = context
+
+    async def send(self, activity: Outgoing) -> str | None:
+        try:
+            response = await self._context.send_activity(to_activity(activity))
+        except Exception as exc:
+            error = send_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+        return response.id if response is not None else None
+
+
+def conversation_facts(activity: Activity) -> ConversationFacts:
+    """What the engine needs to know about `activity`'s conversation to plan the answer."""
+    return ConversationFacts(
+        channel_id=activity.channel_id or "",
+        conversation_type=activity.conversation.conversation_type if activity.conversation else None,
+        expect_replies=activity.delivery_mode == DeliveryModes.expect_replies,
+    )
