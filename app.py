@@ -4,7 +4,9 @@ A message's way through the bot:
     POST /api/messages  ->  host.MessagesEndpoint (checks the request)
     ->  CloudAdapter.process_activity (authentication, middleware, TurnContext)
     ->  bots.ChatBot (state, welcome)  ->  dialogs.MainDialog  ->  a command's dialog, or dialogs.ChatDialog
-    ->  llm model (streams the answer)  ->  streaming.AnswerStream  ->  the channel
+    ->  bots.BackgroundAnswers  ->  streaming.ConversationScheduler (a turn of its own, in order)
+    ->  answers.ChatAnswer  ->  llm model (streams the answer)  ->  streaming.AnswerStream
+    ->  channels.TurnContextChannel  ->  the channel
 
 Run it with `python app.py` (development), or in production under gunicorn with aiohttp's worker:
     gunicorn app:init_app --worker-class aiohttp.GunicornWebWorker --bind 0.0.0.0:3978
