@@ -271,7 +271,6 @@ class AnswerStream:
             started_at=self._started_at,
             first_token_at=self._text.first_token_at,
             first_text_at=tally.first_text_at,
-            ended_at=self._clock.now(),
             updates=tally.updates,
             rate_limited=tally.rate_limited,
             retries=tally.retries,

@@ -51,7 +51,6 @@ class AnswerReport:
     started_at: float
     first_token_at: float | None
     first_text_at: float | None
-    ended_at: float
     updates: int
     rate_limited: int
     retries: int

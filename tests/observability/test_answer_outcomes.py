@@ -21,7 +21,6 @@ def report(outcome: AnswerOutcome, failure: str | None) -> AnswerReport:
         started_at=0.0,
         first_token_at=0.4,
         first_text_at=1.0,
-        ended_at=3.0,
         updates=3,
         rate_limited=0,
         retries=0,
