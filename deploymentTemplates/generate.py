@@ -184,6 +184,7 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("MAX_MESSAGE_CHARS", "4000"),
     ("USER_MESSAGES_PER_MINUTE", "30"),
     ("USER_MESSAGE_BURST", "10"),
+    ("MAX_ANSWERS_PER_USER", "2"),
     ("LOG_FORMAT", "text"),
     ("LOG_LEVEL", "info"),
     # Telemetry export: Application Insights when the connection string is given; the web app's name
