@@ -1,5 +1,8 @@
 """The streaming engine's channel port on botbuilder: activities out through a `TurnContext`.
 
+An answer's marks become the schema.org `Message` entity and `channelData.feedbackLoop` (see
+`streaming.answer_marks`), next to the stream fields.
+
 botbuilder-python 4.17.1 raises `ErrorResponseException` for HTTP errors (status in
 `e.response.status_code`, code and message in `e.error.error`) and other exceptions for
 connection failures; they become the engine's `SendError` here.
@@ -22,6 +25,7 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientRequestError
 
+from streaming.answer_marks import CitationStyle, citation_style, feedback_channel_data, message_entity
 from streaming.channel import ConversationFacts, Outgoing, StreamType
 from streaming.send_errors import SendError, SendFailure, failure_for, retry_after_seconds
 from streaming.stream_fields import teams_entity, web_chat_channel_data
@@ -55,25 +59,59 @@ class StreamInfoEntity(Entity):
         self.stream_sequence = stream_sequence
 
 
-def to_activity(outgoing: Outgoing) -> Activity:
-    """The botbuilder `Activity` for `outgoing`, stream fields in an entity and in `channelData`."""
+class MessageEntity(Entity):
+    """The schema.org `Message` entity (AI label, citations, sensitivity label), kept whole on the
+    wire like `StreamInfoEntity`; built from `answer_marks.message_entity`'s dict."""
+
+    _attribute_map: ClassVar[dict[str, dict[str, str]]] = {
+        "type": {"key": "type", "type": "str"},
+        "schema_type": {"key": "@type", "type": "str"},
+        "schema_context": {"key": "@context", "type": "str"},
+        "schema_id": {"key": "@id", "type": "str"},
+        "additional_type": {"key": "additionalType", "type": "[str]"},
+        "citation": {"key": "citation", "type": "[object]"},
+        "usage_info": {"key": "usageInfo", "type": "object"},
+    }
+
+    def __init__(self, fields: dict[str, object], **kwargs: object) -> None:
+        super().__init__(type=fields["type"], **kwargs)
+        for attribute, spec in self._attribute_map.items():
+            setattr(self, attribute, fields.get(spec["key"]))
+
+
+def to_activity(outgoing: Outgoing, citations: CitationStyle) -> Activity:
+    """The botbuilder `Activity` for `outgoing`: stream fields in an entity and in `channelData`,
+    marks as a `Message` entity and `channelData.feedbackLoop`; `citations` is how the client
+    shows citations."""
     if outgoing.kind == "message":
         activity = Activity(
             type=ActivityTypes.message, text=outgoing.text, text_format=TextFormatTypes.markdown
         )
     else:
         activity = Activity(type=ActivityTypes.typing, text=outgoing.text)
+    entities: list[Entity] = []
+    channel_data: dict[str, object] = {}
     info = outgoing.stream
     if info is not None:
         entity = teams_entity(info)
-        activity.entities = [
+        entities.append(
             StreamInfoEntity(
                 stream_type=info.stream_type,
                 stream_id=entity.get("streamId"),
                 stream_sequence=entity.get("streamSequence"),
             )
-        ]
-        activity.channel_data = web_chat_channel_data(info)
+        )
+        channel_data.update(web_chat_channel_data(info))
+    marks = outgoing.marks
+    if marks is not None:
+        message = message_entity(marks, outgoing.text or "", citations)
+        if message is not None:
+            entities.append(MessageEntity(message))
+        channel_data.update(feedback_channel_data(marks))
+    if entities:
+        activity.entities = entities
+    if channel_data:
+        activity.channel_data = channel_data
     return activity
 
 
@@ -99,10 +137,11 @@ class TurnContextChannel:
 
     def __init__(self, context: TurnContext) -> None:
         self._context = context
+        self._citations = citation_style(context.activity.channel_id or "")
 
     async def send(self, activity: Outgoing) -> str | None:
         try:
-            response = await self._context.send_activity(to_activity(activity))
+            response = await self._context.send_activity(to_activity(activity, self._citations))
         except Exception as exc:
             error = send_error(exc)
             if error is None:
@@ -113,8 +152,10 @@ class TurnContextChannel:
 
 def conversation_facts(activity: Activity) -> ConversationFacts:
     """What the engine needs to know about `activity`'s conversation to plan the answer."""
+    channel_id = activity.channel_id or ""
     return ConversationFacts(
-        channel_id=activity.channel_id or "",
+        channel_id=channel_id,
         conversation_type=activity.conversation.conversation_type if activity.conversation else None,
         expect_replies=activity.delivery_mode == DeliveryModes.expect_replies,
+        citation_style=citation_style(channel_id),
     )

@@ -16,12 +16,14 @@ decides how the answer ended.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Protocol, Self
 
 from llm import ModelSignal
 
+from .answer_marks import AnswerMarks, Citation, sources_text
 from .answer_text import AnswerText
 from .channel import ChannelPort
 from .channel_stream import ChannelStream, DeliveryTally
@@ -64,7 +66,9 @@ class AnswerStream:
     """Delivers one answer through `port` according to `plan`; use it as `async with`.
 
     `slot` is the conversation it belongs to, `answer_filter` the moderation it must pass, and
-    `clock` the time it runs on (the event loop's by default).
+    `clock` the time it runs on (the event loop's by default). `marks` (the AI label, citations,
+    feedback, sensitivity) go on the answer's last message, if the model wrote any of its text;
+    its citations are also listed under the text where the client does not read them otherwise.
     """
 
     def __init__(
@@ -78,8 +82,10 @@ class AnswerStream:
         answer_filter: AnswerFilter | None = None,
         informative_text: str = DEFAULT_INFORMATIVE_TEXT,
         observer: AnswerObserver | None = None,
+        marks: AnswerMarks | None = None,
     ) -> None:
         self._plan = plan
+        self._marks = marks
         self._settings = settings or StreamingSettings()
         self._clock = clock or LoopClock()
         self._slot = slot
@@ -152,6 +158,11 @@ class AnswerStream:
     def queue_informative(self, text: str) -> None:
         """Show a status line (such as "Searching…") until the answer text starts."""
         self._sender.queue_informative(text)
+
+    def cite(self, citations: Sequence[Citation]) -> None:
+        """Add sources found while answering (by a tool, say); those the text cites go with it."""
+        marks = self._marks or AnswerMarks(ai_generated=False)
+        self._marks = replace(marks, citations=(*marks.citations, *citations))
 
     def append(self, delta: str) -> None:
         """Add the next piece of the answer."""
@@ -227,10 +238,19 @@ class AnswerStream:
                 # The channel refuses anything more on this stream; the user chose to see no more.
                 self._final_text = self._text.text[: self._text.shown_end]
             else:
-                self._final_text = with_note(self._text.text, note) or EMPTY_ANSWER_TEXT
-                await self._final.deliver_rest(note)
+                # Notes and the empty-answer text are the bot's own: they carry no marks.
+                marks = self._marks if self._text.text else None
+                tail = self._tail(marks, note)
+                self._final_text = with_note(self._text.text, tail) or EMPTY_ANSWER_TEXT
+                await self._final.deliver_rest(tail, marks)
         finally:
             self._report_end()  # Also when delivery failed unexpectedly: active answers must fall.
+
+    def _tail(self, marks: AnswerMarks | None, note: str | None) -> str | None:
+        """What follows the answer's text: its sources, where the client needs them in the text,
+        then the note."""
+        sources = sources_text(marks.citations, self._text.text, self._plan.citation_style) if marks else ""
+        return "\n\n".join(part for part in (sources, note) if part) or None
 
     def _model_reasons(self, since: float) -> None:
         """The model reasons before any text: "Reasoning…", then the seconds so far on keep-alives."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from .answer_marks import AnswerMarks, CitationStyle
+
 StreamType = Literal["informative", "streaming", "final"]
 
 
@@ -24,11 +26,15 @@ class StreamInfo:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One activity the engine sends: a typing activity or a Markdown message, maybe part of a stream."""
+    """One activity the engine sends: a typing activity or a Markdown message, maybe part of a stream.
+
+    `marks` are on the last message of a model answer only (see `answer_marks`).
+    """
 
     kind: Literal["message", "typing"]
     text: str | None = None
     stream: StreamInfo | None = None
+    marks: AnswerMarks | None = None
 
 
 class ChannelPort(Protocol):
@@ -51,3 +57,5 @@ class ConversationFacts:
     """Teams: "personal", "groupChat" or "channel"; None on channels that do not say."""
     expect_replies: bool
     """The request's replies go back in its HTTP response (`deliveryMode: expectReplies`)."""
+    citation_style: CitationStyle = "source_list"
+    """How the channel's client shows citations (`answer_marks.citation_style` of its id)."""

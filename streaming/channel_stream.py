@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .answer_marks import AnswerMarks
 from .channel import ChannelPort, Outgoing, StreamInfo, StreamType
 from .clock import Clock
 
@@ -62,9 +63,9 @@ class ChannelStream:
         self.sequence += 1
         return True
 
-    def final(self, text: str) -> Outgoing:
-        """The final message of the open stream."""
-        return Outgoing("message", text, StreamInfo("final", self.stream_id, None))
+    def final(self, text: str, marks: AnswerMarks | None = None) -> Outgoing:
+        """The final message of the open stream, with the answer's `marks` if it is its last."""
+        return Outgoing("message", text, StreamInfo("final", self.stream_id, None), marks)
 
     def close(self) -> None:
         """The open stream is finished, or refused for good: nothing more goes on it."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .answer_marks import CitationStyle
 from .channel import ConversationFacts
 
 TEAMS = "msteams"
@@ -32,7 +33,8 @@ class DeliveryPlan:
 
     With `stream`, updates go out at most every `interval` seconds (counted from the end of the
     previous send). Without it, typing is shown every `typing_interval` seconds while the answer is
-    produced (unless `typing` is off), then the answer is sent as a message.
+    produced (unless `typing` is off), then the answer is sent as a message. `citation_style` is
+    how the final message shows the answer's citations.
     """
 
     stream: bool
@@ -40,10 +42,16 @@ class DeliveryPlan:
     typing: bool
     typing_interval: float
     reason: str
+    citation_style: CitationStyle = "source_list"
 
 
 def plan_delivery(facts: ConversationFacts, settings: StreamingSettings) -> DeliveryPlan:
     """The plan for answering in a conversation, from its channel, type and delivery mode."""
+    return replace(_plan(facts, settings), citation_style=facts.citation_style)
+
+
+def _plan(facts: ConversationFacts, settings: StreamingSettings) -> DeliveryPlan:
+    """Streamed or not, and at what pace."""
     typing = settings.typing_interval
     if facts.expect_replies:
         # Replies are buffered into the HTTP response: no ids to stream with, no one to see typing.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from .answer_marks import AnswerMarks
 from .answer_text import AnswerText
 from .channel import Outgoing
 from .channel_stream import ChannelStream, DeliveryTally
@@ -55,8 +56,9 @@ class FinalDelivery:
         await self.deliver_piece(answer.piece_text(answer.piece_start + piece.end) + piece.closing)
         answer.open_piece(answer.piece_start + piece.end)
 
-    async def deliver_rest(self, note: str | None) -> None:
-        """Send what the user has not got yet: the final of the current stream, then messages."""
+    async def deliver_rest(self, note: str | None, marks: AnswerMarks | None = None) -> None:
+        """Send what the user has not got yet: the final of the current stream, then messages; the
+        last of them carries `marks`."""
         answer = self._answer
         limit = self._settings.max_message_utf16
         pieces: list[str] = []
@@ -77,16 +79,16 @@ class FinalDelivery:
             pieces.pop()  # Earlier messages carried everything; no stream is left open.
         else:
             pieces[-1] = EMPTY_ANSWER_TEXT
-        for piece in pieces:
-            await self.deliver_piece(piece)
+        for number, piece in enumerate(pieces, start=1):
+            await self.deliver_piece(piece, marks if number == len(pieces) else None)
             if self._user_stopped():
                 return
 
-    async def deliver_piece(self, text: str) -> None:
+    async def deliver_piece(self, text: str, marks: AnswerMarks | None = None) -> None:
         """Finish the open stream with `text`, or send `text` as a message if no stream is open."""
         stream = self._stream
         if stream.is_open:
-            failure = await self._deliver(stream.final(text))
+            failure = await self._deliver(stream.final(text, marks))
             stream.close()  # Finished, or refused for good: either way no more on it.
             if failure is None:
                 return
@@ -97,7 +99,7 @@ class FinalDelivery:
                 "final stream message refused (%s); sending the answer as a message", failure.value
             )
             stream.streaming = False
-        failure = await self._deliver(Outgoing("message", text))
+        failure = await self._deliver(Outgoing("message", text, marks=marks))
         if failure is not None:
             raise SendError(failure, None, "the channel refused the answer")
 

@@ -26,7 +26,7 @@ def test_plain_entity_loses_the_stream_fields() -> None:
 
 
 def test_update_carries_stream_fields_in_entities_and_channel_data() -> None:
-    activity = to_activity(Outgoing("typing", "Hel", StreamInfo("streaming", "s-1", 2)))
+    activity = to_activity(Outgoing("typing", "Hel", StreamInfo("streaming", "s-1", 2)), "entity")
     wire = serialize_like_the_connector(activity)
     expected = {"streamId": "s-1", "streamType": "streaming", "streamSequence": 2}
     assert wire["entities"] == [{"type": "streaminfo", **expected}]
@@ -36,14 +36,14 @@ def test_update_carries_stream_fields_in_entities_and_channel_data() -> None:
 def test_start_has_no_stream_id_yet_and_its_sequence_number_only_for_teams() -> None:
     """Teams requires streamSequence 1 on a start; Web Chat 4.18.1 would sort a start that has one
     in channelData beside the previous stream's start (tests/webchat shows it in the browser)."""
-    activity = to_activity(Outgoing("typing", "Thinking…", StreamInfo("informative", None, 1)))
+    activity = to_activity(Outgoing("typing", "Thinking…", StreamInfo("informative", None, 1)), "entity")
     wire = serialize_like_the_connector(activity)
     assert wire["entities"] == [{"type": "streaminfo", "streamType": "informative", "streamSequence": 1}]
     assert wire["channelData"] == {"streamType": "informative"}
 
 
 def test_final_has_no_sequence_number() -> None:
-    activity = to_activity(Outgoing("message", "Hello", StreamInfo("final", "s-1", None)))
+    activity = to_activity(Outgoing("message", "Hello", StreamInfo("final", "s-1", None)), "entity")
     wire = serialize_like_the_connector(activity)
     assert wire["entities"] == [{"type": "streaminfo", "streamType": "final", "streamId": "s-1"}]
     assert wire["channelData"] == {"streamType": "final", "streamId": "s-1"}

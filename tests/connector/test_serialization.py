@@ -24,7 +24,7 @@ from msrest import Serializer
 
 from channels.turn_context_port import to_activity
 from connector.serialization import activity_body
-from streaming import Outgoing, StreamInfo
+from streaming import AnswerMarks, Citation, Outgoing, SensitivityLabel, StreamInfo
 
 SERIALIZER = ConnectorClient(MicrosoftAppCredentials.empty(), base_url="http://127.0.0.1:1")._serialize
 REFERENCE = ConversationReference(
@@ -35,6 +35,12 @@ REFERENCE = ConversationReference(
     channel_id="msteams",
     locale="en-US",
     service_url="https://smba.example/emea/",
+)
+
+MARKS = AnswerMarks(
+    citations=(Citation(1, "A source", "What it says.", url="https://example.com/a", keywords=("k",)),),
+    feedback="default",
+    sensitivity=SensitivityLabel("Confidential", "Staff only"),
 )
 
 
@@ -63,9 +69,14 @@ def cases() -> dict[str, Activity]:
     timestamped = MessageFactory.text("time")
     timestamped.timestamp = datetime.datetime(2026, 11, 21, 10, 0, 0, 123000, tzinfo=datetime.UTC)
     return {
-        "informative": to_activity(Outgoing("typing", "Thinking…", StreamInfo("informative", None, 1))),
-        "streaming": to_activity(Outgoing("typing", "Hel", StreamInfo("streaming", "s-1", 2))),
-        "final": to_activity(Outgoing("message", "Hello", StreamInfo("final", "s-1", None))),
+        "informative": to_activity(
+            Outgoing("typing", "Thinking…", StreamInfo("informative", None, 1)), "entity"
+        ),
+        "streaming": to_activity(Outgoing("typing", "Hel", StreamInfo("streaming", "s-1", 2)), "entity"),
+        "final": to_activity(Outgoing("message", "Hello", StreamInfo("final", "s-1", None)), "entity"),
+        "final with marks": to_activity(
+            Outgoing("message", "Hi [1]", StreamInfo("final", "s-1", None), MARKS), "entity"
+        ),
         "typing": Activity(type=ActivityTypes.typing),
         "text": MessageFactory.text("Hello **world** ✓ 😀", input_hint="acceptingInput"),
         "hero card": MessageFactory.attachment(hero),
@@ -107,6 +118,7 @@ FAST = [
     "informative",
     "streaming",
     "final",
+    "final with marks",
     "typing",
     "text",
     "hero card",

@@ -1,14 +1,17 @@
 """A local Bot Connector that answers the bot the way Teams does, and records everything.
 
 It enforces the documented stream rules (sequence numbers, cumulative text, one request a second
-per stream, the time and size limits, Stop, nothing after the final), injects scripted faults,
-and rebuilds what the user ends up seeing. Rule breaks are answered like Teams answers them and
-also listed in `protocol_errors`, which every test expects to stay empty.
+per stream, the time and size limits, Stop, nothing after the final) and the AI fields' rules (one
+schema.org `Message` entity, validated as strictly as the Microsoft 365 Agents Playground does,
+within Teams' documented limits; `channelData.feedbackLoop`), injects scripted faults, and
+rebuilds what the user ends up seeing. Rule breaks are answered like Teams answers them and also
+listed in `protocol_errors`, which every test expects to stay empty.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -40,6 +43,21 @@ class Received:
         return None
 
     @property
+    def message_entity(self) -> dict[str, Any] | None:
+        """The activity's schema.org `Message` entity (the AI label, citations), if it has one."""
+        return next(iter(message_entities(self.activity)), None)
+
+    @property
+    def stream_channel_data(self) -> dict[str, Any]:
+        """The stream fields of the activity's `channelData` (what Web Chat reads)."""
+        return {k: v for k, v in (self.activity.get("channelData") or {}).items() if k in STREAM_FIELDS}
+
+    @property
+    def feedback_loop(self) -> str | None:
+        """The feedback buttons the activity asks for: "default", "custom", or None."""
+        return ((self.activity.get("channelData") or {}).get("feedbackLoop") or {}).get("type")
+
+    @property
     def accepted(self) -> bool:
         return 200 <= self.status < 300
 
@@ -68,6 +86,85 @@ class _Stream:
     accepted_requests: int = 1
     ended: bool = False
     cancelled: bool = False
+
+
+STREAM_FIELDS = frozenset({"streamId", "streamType", "streamSequence"})
+MESSAGE_ENTITY = "https://schema.org/Message"
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def message_entities(activity: dict[str, Any]) -> list[dict[str, Any]]:
+    return [entity for entity in activity.get("entities") or [] if entity.get("type") == MESSAGE_ENTITY]
+
+
+def ai_field_problems(activity: dict[str, Any]) -> list[str]:
+    """What Teams or the Playground would refuse (400) in an activity's AI fields.
+
+    The Playground (0.2.28) validates a `Message` entity with a schema: `additionalType` exactly
+    ["AIGeneratedContent"]; at most 10 citations, each with a positive position and an appearance
+    with `name` and `abstract` strings, at most 3 keywords; `usageInfo` with a `name`. Teams allows
+    one such entity per message, names up to 80 characters, abstracts up to 160, keywords up to 28,
+    and its citations are the `[n]` markers of the text. Feedback is `{"type": "default"|"custom"}`.
+    """
+    problems: list[str] = []
+    entities = message_entities(activity)
+    if len(entities) > 1:
+        problems.append(f"{len(entities)} Message entities (Teams allows one)")
+    for entity in entities:
+        problems += _entity_problems(entity, activity.get("text") or "")
+    feedback = (activity.get("channelData") or {}).get("feedbackLoop")
+    if feedback is not None and (activity.get("type") != "message" or feedback not in _FEEDBACK_LOOPS):
+        problems.append(f"bad feedbackLoop {feedback!r} on a {activity.get('type')}")
+    return problems
+
+
+_FEEDBACK_LOOPS = ({"type": "default"}, {"type": "custom"})
+
+
+def _entity_problems(entity: dict[str, Any], text: str) -> list[str]:
+    problems: list[str] = []
+    schema = (entity.get("@type"), entity.get("@context"), entity.get("@id"))
+    if schema != ("Message", "https://schema.org", ""):
+        problems.append(f"Message entity without its schema.org fields: {schema}")
+    if "additionalType" in entity and entity["additionalType"] != ["AIGeneratedContent"]:
+        problems.append(f"additionalType must be ['AIGeneratedContent'], got {entity['additionalType']!r}")
+    citations = entity.get("citation", [])
+    if not isinstance(citations, list) or len(citations) > 10:
+        return [*problems, f"citation must be a list of at most 10, got {citations!r}"]
+    markers = {int(number) for number in _MARKER.findall(text)}
+    positions = [claim.get("position") for claim in citations]
+    if len(set(positions)) != len(positions):
+        problems.append(f"citation positions repeat: {positions}")
+    for claim in citations:
+        problems += _claim_problems(claim, markers)
+    usage = entity.get("usageInfo")
+    if usage is not None and not (isinstance(usage, dict) and isinstance(usage.get("name"), str)):
+        problems.append(f"usageInfo without a name: {usage!r}")
+    return problems
+
+
+def _claim_problems(claim: dict[str, Any], markers: set[int]) -> list[str]:
+    position = claim.get("position")
+    appearance = claim.get("appearance") or {}
+    problems: list[str] = []
+    if claim.get("@type") != "Claim" or appearance.get("@type") != "DigitalDocument":
+        problems.append(f"not a Claim of a DigitalDocument: {claim!r}")
+    if not isinstance(position, int) or position < 1:
+        problems.append(f"citation position must be a positive number: {claim!r}")
+    elif position not in markers:
+        problems.append(f"citation {position} has no [{position}] marker in the text")
+    for field_name, limit in (("name", 80), ("abstract", 160)):
+        value = appearance.get(field_name)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"MissingProperty: citation {position} has no {field_name}")
+        elif _utf16(value) > limit:
+            problems.append(f"citation {position}'s {field_name} is over {limit} characters")
+    keywords = appearance.get("keywords", [])
+    if len(keywords) > 3 or any(not isinstance(word, str) or _utf16(word) > 28 for word in keywords):
+        problems.append(f"citation {position}'s keywords break the limits: {keywords!r}")
+    if "url" in appearance and not str(appearance["url"]).startswith(("https://", "http://")):
+        problems.append(f"citation {position}'s url is not a URL: {appearance['url']!r}")
+    return problems
 
 
 def web_chat_fields(info: dict[str, Any]) -> dict[str, Any]:
@@ -181,6 +278,10 @@ class RecordingConnector:
                 fault.times -= 1
                 headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
                 return fault.status, None if fault.bare else _error(fault.code, fault.message), headers
+        problems = ai_field_problems(item.activity)
+        if problems:
+            self.protocol_errors += problems
+            return 400, _error("BadArgument", "; ".join(problems)), {}
         info = item.stream_info
         if info is None:
             return self._plain(item)
@@ -206,7 +307,7 @@ class RecordingConnector:
         text = item.activity.get("text") or ""
         stream_type = info.get("streamType")
         stream_id = info.get("streamId")
-        if item.activity.get("channelData") != web_chat_fields(info):
+        if item.stream_channel_data != web_chat_fields(info):
             self.protocol_errors.append(f"channelData does not match the entity: {info} / {item.activity}")
         if stream_type not in ("informative", "streaming", "final"):
             return 400, _error("BadSyntax", f"unknown streamType {stream_type!r}"), {}
