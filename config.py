@@ -26,7 +26,7 @@ from observability.logging import LogFormat, LogLevel, LogSettings
 from observability.telemetry_settings import TelemetrySettings
 from safety.settings import ModerationService, SafetySettings
 from storage import STORAGE_KINDS, StorageSettings
-from streaming import StreamingSettings
+from streaming import AnswerMarks, SensitivityLabel, StreamingSettings
 
 _PUBLIC_CLOUD = AuthenticationConstants
 AUTH_ENDPOINT_DEFAULTS = {
@@ -283,6 +283,22 @@ def _chat(read: _Env) -> ChatSettings:
         history_char_budget=read.integer(
             "HISTORY_CHAR_BUDGET", default.history_char_budget, minimum=100, maximum=2_000_000
         ),
+        marks=_answer_marks(read, default.marks),
+    )
+
+
+def _answer_marks(read: _Env, default: AnswerMarks) -> AnswerMarks:
+    """What every model answer's last message carries besides its text: the AI label (always), the
+    feedback buttons (`FEEDBACK`: Teams' default form, your own, or none) and a sensitivity label."""
+    feedback = read.choice("FEEDBACK", default.feedback or "off", ("default", "custom", "off"))
+    name = read.text("SENSITIVITY_LABEL_NAME")
+    description = read.text("SENSITIVITY_LABEL_DESCRIPTION")
+    if description and not name:
+        raise ConfigError("SENSITIVITY_LABEL_DESCRIPTION needs SENSITIVITY_LABEL_NAME (the label's name)")
+    return replace(
+        default,
+        feedback=None if feedback == "off" else feedback,
+        sensitivity=SensitivityLabel(name, description) if name else default.sensitivity,
     )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from llm import ChatModel
 from streaming import (
     AnswerFilter,
+    AnswerMarks,
     AnswerObserver,
     AnswerSlot,
     AnswerStream,
@@ -26,10 +27,12 @@ DEFAULT_SYSTEM_PROMPT = (
 
 @dataclass(frozen=True)
 class ChatSettings:
-    """What shapes a model request: the system prompt, and how much history goes with each question."""
+    """What shapes an answer: the system prompt, how much history goes with each question, and the
+    marks its last message carries (the AI label, feedback buttons, a sensitivity label)."""
 
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     history_char_budget: int = 12_000  # characters; the oldest turns drop first
+    marks: AnswerMarks = field(default_factory=lambda: AnswerMarks(feedback="default"))
 
 
 class ChatAnswer:
@@ -86,6 +89,7 @@ class ChatAnswer:
             slot=slot,
             answer_filter=self._filter,
             observer=self._observer,
+            marks=self._chat_settings.marks,
         ) as answer:
             deltas = self._model.stream_chat(prompt, temperature=temperature)
             await answer.consume(deltas, batched=self._batched)

@@ -97,6 +97,19 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "off",
         ["off", "openai"],
     ),
+    "feedback": _param(
+        "string",
+        "FEEDBACK: thumbs up/down on every model answer in Teams, with Teams' own form (default), the bot's "
+        "form (custom), or none (off).",
+        "default",
+        ["default", "custom", "off"],
+    ),
+    "sensitivityLabelName": _param(
+        "string", "SENSITIVITY_LABEL_NAME: a label Teams shows on every model answer; empty for none.", ""
+    ),
+    "sensitivityLabelDescription": _param(
+        "string", "SENSITIVITY_LABEL_DESCRIPTION: what the label means, shown when hovering over it.", ""
+    ),
     "storage": _param(
         "string",
         "STORAGE for conversation state: blob (a storage account this template creates; safe for several "
@@ -156,6 +169,9 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("SYSTEM_PROMPT", "[parameters('systemPrompt')]"),
     ("BLOCKED_TERMS", "[parameters('blockedTerms')]"),
     ("MODERATION", "[parameters('moderation')]"),
+    ("FEEDBACK", "[parameters('feedback')]"),
+    ("SENSITIVITY_LABEL_NAME", "[parameters('sensitivityLabelName')]"),
+    ("SENSITIVITY_LABEL_DESCRIPTION", "[parameters('sensitivityLabelDescription')]"),
     ("STORAGE", "[parameters('storage')]"),
     ("BLOB_CONNECTION_STRING", _BLOB_CONNECTION_STRING),
     ("BLOB_CONTAINER", "bot-state"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from config import ConfigError, DefaultConfig
+from streaming import AnswerMarks, SensitivityLabel
 
 ROOT = Path(__file__).resolve().parent.parent
 IKEY = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
@@ -22,6 +23,22 @@ def test_defaults_run_the_offline_model_locally() -> None:
     assert config.model.provider == "offline"
     assert (config.storage.kind, config.storage.sqlite_path) == ("sqlite", "data/bot-state.sqlite3")
     assert (config.streaming.teams_interval, config.streaming.webchat_interval) == (1.0, 0.5)
+
+
+def test_model_answers_carry_the_ai_label_and_teams_feedback_by_default() -> None:
+    assert DefaultConfig({}).chat.marks == AnswerMarks(ai_generated=True, feedback="default")
+
+
+def test_feedback_and_the_sensitivity_label_are_configured() -> None:
+    env = {
+        "FEEDBACK": " Custom ",
+        "SENSITIVITY_LABEL_NAME": "Confidential",
+        "SENSITIVITY_LABEL_DESCRIPTION": "For staff only",
+    }
+    marks = DefaultConfig(env).chat.marks
+    assert (marks.ai_generated, marks.feedback) == (True, "custom")
+    assert marks.sensitivity == SensitivityLabel("Confidential", "For staff only")
+    assert DefaultConfig({"FEEDBACK": "off"}).chat.marks.feedback is None
 
 
 def test_bot_identity_uses_the_sdk_names() -> None:
@@ -116,6 +133,8 @@ def test_the_app_insights_connection_string_is_kept_tidy_and_secret() -> None:
         ({"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_ENDPOINT"),
         ({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "collector"}, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
         ({"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, "OTEL_EXPORTER_OTLP_PROTOCOL"),
+        ({"FEEDBACK": "thumbs"}, "FEEDBACK must be one of default, custom, off"),
+        ({"SENSITIVITY_LABEL_DESCRIPTION": "Staff only"}, "SENSITIVITY_LABEL_NAME"),
         ({"APPLICATIONINSIGHTS_CONNECTION_STRING": "0f1e2d3c"}, "APPLICATIONINSIGHTS_CONNECTION_STRING"),
         (
             {"APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=my-key"},

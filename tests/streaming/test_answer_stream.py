@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 
 import pytest
 from botbuilder.core import TurnContext
@@ -12,7 +13,7 @@ from botbuilder.schema import Activity, ConversationReference
 
 from channels import TurnContextChannel
 from llm import ModelError
-from streaming import AnswerStream, DeliveryPlan
+from streaming import AnswerMarks, AnswerStream, Citation, DeliveryPlan, StreamingSettings
 from streaming.notes import EMPTY_ANSWER_TEXT, GENERIC_FAILURE_NOTE, INFORMATIVE_TEXT_LIMIT, INTERRUPTED_NOTE
 
 STREAM = DeliveryPlan(stream=True, interval=0.05, typing=True, typing_interval=0.05, reason="test")
@@ -201,3 +202,43 @@ async def test_a_caller_that_goes_on_after_the_model_still_shows_the_text() -> N
 
     sent = await run_turn(logic)
     assert [final.text for final in finals(sent)] == ["First part. Second part."]
+
+
+def marks_of(activity: Activity) -> tuple[list[str] | None, object]:
+    """(the Message entity's additionalType, channelData's feedbackLoop) of a sent activity."""
+    entity = next((e for e in activity.entities or [] if e.type == "https://schema.org/Message"), None)
+    feedback = (activity.channel_data or {}).get("feedbackLoop")
+    return (entity.additional_type if entity is not None else None), feedback
+
+
+async def test_only_the_last_piece_of_a_long_answer_carries_the_marks() -> None:
+    settings = StreamingSettings(max_message_utf16=100)
+    marks = AnswerMarks(feedback="default")
+
+    async def logic(context: TurnContext) -> None:
+        async with AnswerStream(TurnContextChannel(context), ONE_MESSAGE, settings, marks=marks) as answer:
+            answer.append("A sentence of the answer. " * 10)
+
+    sent = finals(await run_turn(logic))
+    assert len(sent) == 3
+    assert [marks_of(activity) for activity in sent] == [
+        (None, None),
+        (None, None),
+        (["AIGeneratedContent"], {"type": "default"}),
+    ]
+
+
+async def test_cited_sources_without_marks_carry_no_ai_label() -> None:
+    """Whoever asks for no marks gets none but the citations that the text makes."""
+    plan = replace(ONE_MESSAGE, citation_style="link_definitions")  # what Web Chat reads
+
+    async def logic(context: TurnContext) -> None:
+        async with AnswerStream(TurnContextChannel(context), plan) as answer:
+            answer.append("Sourced [1].")
+            answer.cite([Citation(1, "The source", "What it says.")])
+
+    [final] = finals(await run_turn(logic))
+    assert final.text == 'Sourced [1].\n\n[1]: cite:1 "The source"'
+    [entity] = final.entities
+    assert entity.additional_type is None
+    assert [claim["position"] for claim in entity.citation] == [1]

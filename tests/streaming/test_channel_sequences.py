@@ -11,12 +11,23 @@ from itertools import pairwise
 
 from tests.conftest import ANSWER_TOKEN_DELAY, StartBot
 from tests.support.activities import user_message
-from tests.support.connector import Received, RecordingConnector, web_chat_fields
+from tests.support.connector import Received, RecordingConnector, message_entities, web_chat_fields
 from tests.support.model_server import ModelServer
+
+AI_LABEL = ["AIGeneratedContent"]
+
+
+def assert_model_answer_marks(final: Received) -> None:
+    """The answer's last message carries the AI label and Teams' feedback buttons (the defaults)."""
+    entity = final.message_entity
+    assert entity is not None and entity["additionalType"] == AI_LABEL, final.activity
+    assert "citation" not in entity and "usageInfo" not in entity
+    assert final.feedback_loop == "default"
 
 
 def assert_streamed(received: list[Received], answer: str, interval: float) -> None:
-    """The whole stream protocol: informative start, growing updates, one final, at the pace."""
+    """The whole stream protocol: informative start, growing updates, one final, at the pace;
+    only the final carries the answer's marks."""
     start, *updates, final = received
     assert start.activity["type"] == "typing"
     assert start.activity["text"] == "Thinking…"
@@ -43,10 +54,13 @@ def assert_streamed(received: list[Received], answer: str, interval: float) -> N
     assert final.activity["text"] == answer
     assert final.activity["text"].startswith(previous_text)
 
+    assert_model_answer_marks(final)
     for item in received:
         # Web Chat reads the same fields from channelData only (a start without its sequence number).
-        assert item.activity["channelData"] == web_chat_fields(item.stream_info)
+        assert item.stream_channel_data == web_chat_fields(item.stream_info)
         assert item.accepted
+    for update in received[:-1]:
+        assert update.message_entity is None and update.feedback_loop is None
     gaps = [later.received_at - earlier.received_at for earlier, later in pairwise(received)]
     assert min(gaps) >= interval, f"sends came faster than every {interval}s: {gaps}"
 
@@ -60,7 +74,8 @@ def assert_one_message(received: list[Received], answer: str) -> None:
     assert all("text" not in item.activity and not item.stream_info for item in typing)
     assert message.activity["type"] == "message"
     assert message.activity["text"] == answer
-    assert not message.stream_info and not message.activity.get("channelData")
+    assert not message.stream_info and not message.stream_channel_data
+    assert_model_answer_marks(message)
 
 
 async def test_teams_personal_chat_streams_at_one_update_a_second(
@@ -139,6 +154,9 @@ async def test_expect_replies_turn_answers_in_the_http_response(
     assert [(reply["type"], reply["text"]) for reply in body["activities"]] == [
         ("message", model_server.answer)
     ]
+    [reply] = body["activities"]
+    assert [entity["additionalType"] for entity in message_entities(reply)] == [AI_LABEL]
+    assert reply["channelData"] == {"feedbackLoop": {"type": "default"}}
     assert connector.received == []
 
 
