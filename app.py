@@ -27,6 +27,8 @@ from bots import (
     BackgroundAnswers,
     ChatBot,
     ConversationOrderMiddleware,
+    FeedbackInvokes,
+    FeedbackObserver,
     GroupMentionMiddleware,
     TurnStateSaver,
     TypedStopMiddleware,
@@ -68,6 +70,9 @@ def create_app(config: DefaultConfig) -> web.Application:
         metrics.watch_circuit(lambda: model.is_open)
     telemetry = start_telemetry(config.telemetry)
     observer: AnswerObserver = metrics if telemetry is None else AnswerObservers(metrics, telemetry.answers)
+    feedback_observers: list[FeedbackObserver] = [metrics]
+    if telemetry is not None:
+        feedback_observers.append(telemetry.feedback)
 
     connector_http = ConnectorHttp()
     adapter = CloudAdapter(ReusingBotFrameworkAuthentication(config, connector_http))
@@ -104,7 +109,10 @@ def create_app(config: DefaultConfig) -> web.Application:
         SettingsDialog(user_state.create_property(PROFILE_PROPERTY)),
         ResetDialog(conversation_state.create_property(HISTORY_PROPERTY)),
     )
-    bot = ChatBot(conversation_state, state_saver, main_dialog, offline=config.model.provider == "offline")
+    feedback = FeedbackInvokes(storage, config.chat.marks.feedback, feedback_observers)
+    bot = ChatBot(
+        conversation_state, state_saver, main_dialog, feedback, offline=config.model.provider == "offline"
+    )
 
     host = config.host
     endpoint = MessagesEndpoint(adapter, bot, max_request_bytes=host.max_request_bytes)

@@ -1,7 +1,8 @@
-"""The bot on botbuilder: its activity handler, middleware, background answers and state saving."""
+"""The bot on botbuilder: its activity handler, middleware, background answers, state saving and feedback."""
 
 from .background_answers import BackgroundAnswers, ConversationOrderMiddleware
 from .chat_bot import ChatBot
+from .feedback import FeedbackInvokes, FeedbackObserver
 from .mentions import GroupMentionMiddleware
 from .state_saver import TurnStateSaver
 from .typed_stop import TypedStopMiddleware
@@ -10,6 +11,8 @@ __all__ = [
     "BackgroundAnswers",
     "ChatBot",
     "ConversationOrderMiddleware",
+    "FeedbackInvokes",
+    "FeedbackObserver",
     "GroupMentionMiddleware",
     "TurnStateSaver",
     "TypedStopMiddleware",

@@ -1,13 +1,14 @@
-"""The bot: welcomes new members and runs the main dialog on each message."""
+"""The bot: welcomes new members, runs the main dialog on each message, takes feedback on answers."""
 
 from __future__ import annotations
 
-from botbuilder.core import ActivityHandler, ConversationState, TurnContext
+from botbuilder.core import ActivityHandler, ConversationState, InvokeResponse, TurnContext
 from botbuilder.dialogs import Dialog, DialogExtensions
 from botbuilder.schema import ChannelAccount
 
 from channels import is_group_conversation
 
+from .feedback import FeedbackInvokes
 from .state_saver import DIALOG_STATE_PROPERTY, TurnStateSaver
 from .welcome import welcome_activities
 
@@ -18,7 +19,8 @@ class ChatBot(ActivityHandler):
     """Runs `dialog` for every text message and saves conversation and user state after each turn.
 
     In group conversations, `GroupMentionMiddleware` has already dropped the messages that do not
-    @mention the bot, and removed the mention from the others.
+    @mention the bot, and removed the mention from the others. Feedback invokes go to `feedback`;
+    other invokes get the SDK's answer.
     """
 
     def __init__(
@@ -26,11 +28,13 @@ class ChatBot(ActivityHandler):
         conversation_state: ConversationState,
         state_saver: TurnStateSaver,
         dialog: Dialog,
+        feedback: FeedbackInvokes,
         *,
         offline: bool,
     ) -> None:
         self._state_saver = state_saver
         self._dialog = dialog
+        self._feedback = feedback
         self._dialog_state = conversation_state.create_property(DIALOG_STATE_PROPERTY)
         self._offline = offline
 
@@ -43,6 +47,10 @@ class ChatBot(ActivityHandler):
             await turn_context.send_activity(NOT_TEXT_REPLY)
             return
         await DialogExtensions.run_dialog(self._dialog, turn_context, self._dialog_state)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        answer = await self._feedback.answer(turn_context)
+        return answer if answer is not None else await super().on_invoke_activity(turn_context)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext

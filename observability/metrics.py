@@ -24,9 +24,10 @@ COUNT_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200)
 
 
 class BotMetrics:
-    """Answers, streams, latencies and failures, in a registry of the bot's own.
+    """Answers, streams, latencies, failures and feedback, in a registry of the bot's own.
 
-    It is the streaming engine's `AnswerObserver`: every answer reports how it went when it ends.
+    It is the streaming engine's `AnswerObserver`: every answer reports how it went when it ends;
+    and the feedback invokes' `FeedbackObserver`.
     """
 
     def __init__(self) -> None:
@@ -75,6 +76,9 @@ class BotMetrics:
             "1 while the model's circuit breaker refuses requests.",
             registry=self.registry,
         )
+        self.feedback = Counter(
+            "bot_feedback", "Users' ratings of answers, by reaction.", ["reaction"], registry=self.registry
+        )
         self.turn_seconds = Histogram(
             "bot_turn_seconds",
             "How long turns take, by activity type (an answer's own turn is an event).",
@@ -106,6 +110,9 @@ class BotMetrics:
             self.retries.inc(report.retries)
         if report.failure:
             self.model_errors.labels(report.failure).inc()
+
+    def feedback_received(self, reaction: str) -> None:
+        self.feedback.labels(reaction).inc()
 
     async def handle(self, _request: web.Request) -> web.Response:
         """GET /metrics in Prometheus' text format."""

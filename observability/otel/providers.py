@@ -10,6 +10,7 @@ from observability.telemetry_settings import TelemetrySettings
 
 from .answers import AnswerTelemetry
 from .exporters import metric_readers, span_processors
+from .feedback import FeedbackTelemetry
 from .spans import Handler, TurnSpanMiddleware, trace_requests
 
 INSTRUMENTATION_SCOPE = "streaming-llm-bot"
@@ -35,8 +36,11 @@ class Telemetry:
         self._tracer = self._tracer_provider.get_tracer(INSTRUMENTATION_SCOPE)
         self.turn_spans = TurnSpanMiddleware(self._tracer)
         """Adapter middleware: the activity on the request's span, and each answer's span."""
-        self.answers = AnswerTelemetry(self._meter_provider.get_meter(INSTRUMENTATION_SCOPE))
+        meter = self._meter_provider.get_meter(INSTRUMENTATION_SCOPE)
+        self.answers = AnswerTelemetry(meter)
         """The answer observer that records the metrics and describes the answer's span."""
+        self.feedback = FeedbackTelemetry(meter)
+        """The feedback observer that counts ratings."""
 
     def trace_requests(self, handler: Handler) -> Handler:
         """`handler` (POST /api/messages) with a span per request."""

@@ -41,7 +41,12 @@ async def test_web_chat_channel_gets_the_stream_protocol() -> None:
     assert updates and all(update.channel_data["streamType"] == "streaming" for update in updates)
     stream_ids = {activity.channel_data["streamId"] for activity in rest}
     assert len(stream_ids) == 1
-    assert final.channel_data == {"streamType": "final", "streamId": stream_ids.pop()}
+    # The final also asks for Teams' feedback buttons: the answer's marks are on by default.
+    assert final.channel_data == {
+        "streamType": "final",
+        "streamId": stream_ids.pop(),
+        "feedbackLoop": {"type": "default"},
+    }
     assert final.text == offline_answer("stream please")
 
 

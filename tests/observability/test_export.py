@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.support.activities import user_message
+from tests.support.activities import invoke, user_message
 from tests.support.bot_process import ROOT, BotProcess
 from tests.support.connector import RecordingConnector
 from tests.support.loopback import served
@@ -117,6 +117,20 @@ async def test_otlp_gets_the_turn_and_answer_spans_and_the_answer_metrics(
 
     assert expected_replies.attributes["bot.answer.outcome"] == "complete"
     assert expected_replies.trace_id != TRACE_ID  # no traceparent: a trace of its own
+
+
+async def test_otlp_gets_the_feedback_count(collector: OtlpCollector, connector: RecordingConnector) -> None:
+    env = {
+        **FAST_EXPORT,
+        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": f"{collector.url}/v1/metrics",
+        "STORAGE": "memory",
+    }
+    value = {"actionName": "feedback", "actionValue": {"reaction": "dislike", "feedback": "Off topic"}}
+    async with BotProcess(env) as bot:
+        for _ in range(2):
+            assert await bot.post(invoke("message/submitAction", value, connector.url)) == 200
+        await collector.wait_until(lambda: collector.latest("bot.feedback", reaction="dislike") == 2)
+    assert collector.latest("bot.feedback", reaction="like") is None
 
 
 async def test_application_insights_gets_the_request_its_answer_and_the_metrics(

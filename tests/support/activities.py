@@ -46,3 +46,30 @@ def user_message(
     if delivery_mode:
         activity["deliveryMode"] = delivery_mode
     return activity
+
+
+def invoke(
+    name: str,
+    value: object,
+    service_url: str,
+    *,
+    conversation_id: str = "conv-feedback",
+    reply_to_id: str | None = None,
+    channel_id: str = "msteams",
+) -> dict[str, Any]:
+    """An invoke activity (a button in a message, a feedback click) from "Test User" (id user-1)."""
+    activity: dict[str, Any] = {
+        "type": "invoke",
+        "name": name,
+        "id": f"invoke-{uuid.uuid4().hex[:8]}",
+        "timestamp": "2026-11-21T10:00:00.000Z",
+        "channelId": channel_id,
+        "serviceUrl": service_url,
+        "from": {"id": "user-1", "name": "Test User", "aadObjectId": "aad-user-1"},
+        "recipient": BOT,
+        "conversation": {"id": conversation_id, "conversationType": "personal"},
+        "value": value,
+    }
+    if reply_to_id:
+        activity["replyToId"] = reply_to_id
+    return activity
