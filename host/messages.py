@@ -151,14 +151,17 @@ class MessagesEndpoint:
 def _invoke_answer(activity: Activity, invoke_response: InvokeResponse) -> web.Response:
     """The HTTP answer to an invoke, which carries the bot's answer as its status and body.
 
-    The bot handles no invokes (no cards, task modules or message extensions). The SDK answers one
-    that no handler answered with 501, and an `adaptiveCard/action` without a value with a 400 whose
+    The bot handles feedback invokes (see bots/feedback.py), no others. The SDK answers one that no
+    handler answered with 501, and an `adaptiveCard/action` without a value with a 400 whose
     body (an `Exception`) cannot be serialized: both become a 400 with a short reason, not a 5xx.
     """
     status = int(invoke_response.status)
     if status >= 500:
         logger.info("refused an invoke the bot does not handle: %r", activity.name)
         return _refuse(400, "The bot does not handle this invoke.")
+    if invoke_response.body is None:
+        # No body, not JSON `null`: the Playground reads a field of the body and fails on null.
+        return web.Response(status=status)
     try:
         body = serializer_helper(invoke_response.body)
     except Exception:

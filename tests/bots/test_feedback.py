@@ -66,9 +66,11 @@ async def test_teams_feedback_is_stored_under_the_rated_answer_and_counted(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     activity = invoke(SUBMIT, teams_feedback("like", FEEDBACK_TEXT), connector.url, reply_to_id="answer-7")
-    status, _ = await bot.post_activity(activity)
+    async with bot.session.post(f"{bot.url}/api/messages", json=activity) as response:
+        status, body = response.status, await response.read()
 
-    assert status == 200
+    # No body at all: the Playground reads a field of a JSON body and fails on `null`.
+    assert (status, body) == (200, b"")
     stored = stored_feedback(state_file, "conv-feedback")
     assert list(stored) == ["msteams/conversations/conv-feedback/feedback/answer-7/user-1"]
     [item] = stored.values()

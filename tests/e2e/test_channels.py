@@ -19,7 +19,7 @@ from tests.e2e.expect import (
     stream_fields,
 )
 from tests.e2e.playground import Playground, error_exchanges, stream_info
-from tests.support.connector import web_chat_fields
+from tests.support.connector import stream_channel_data, web_chat_fields
 
 pytestmark = pytest.mark.e2e
 
@@ -82,7 +82,7 @@ async def test_webchat_streams_with_stream_info_in_channel_data(webchat_playgrou
     assert fields[-1] == {"streamId": stream_id, "streamType": "final"}
     for activity in sent:
         # The same fields as the entity, but a start has no streamSequence there (see web_chat_fields).
-        assert activity.get("channelData") == web_chat_fields(stream_info(activity)), activity
+        assert stream_channel_data(activity) == web_chat_fields(stream_info(activity)), activity
     assert isinstance(sent[-1]["text"], str) and sent[-1]["text"] == reply.text
     # One update every 0.5 s (WEBCHAT_STREAM_INTERVAL), counted from the end of the last send.
     assert all(gap >= 0.49 for gap in gaps(turn.calls)), gaps(turn.calls)

@@ -20,7 +20,7 @@ from tests.e2e.expect import (
     new_marker,
 )
 from tests.e2e.playground import TO_BOT, Playground, error_exchanges, stream_info
-from tests.support.connector import web_chat_fields
+from tests.support.connector import stream_channel_data, web_chat_fields
 
 pytestmark = pytest.mark.e2e
 
@@ -68,7 +68,7 @@ async def test_personal_chat_streams_the_answer_into_one_bubble(teams_playground
     assert infos[-1] == {"type": "streaminfo", "streamId": stream_id, "streamType": "final"}
     assert sent[-1]["text"] == reply.text
     for activity in sent:  # Web Chat reads the same fields from channelData (see web_chat_fields)
-        assert activity.get("channelData") == web_chat_fields(stream_info(activity)), activity
+        assert stream_channel_data(activity) == web_chat_fields(stream_info(activity)), activity
     assert all(gap >= 0.99 for gap in gaps(turn.calls)), f"faster than one send a second: {gaps(turn.calls)}"
     assert error_exchanges(pg.recording()) == []
 

@@ -50,7 +50,7 @@ class Received:
     @property
     def stream_channel_data(self) -> dict[str, Any]:
         """The stream fields of the activity's `channelData` (what Web Chat reads)."""
-        return {k: v for k, v in (self.activity.get("channelData") or {}).items() if k in STREAM_FIELDS}
+        return stream_channel_data(self.activity)
 
     @property
     def feedback_loop(self) -> str | None:
@@ -91,6 +91,11 @@ class _Stream:
 STREAM_FIELDS = frozenset({"streamId", "streamType", "streamSequence"})
 MESSAGE_ENTITY = "https://schema.org/Message"
 _MARKER = re.compile(r"\[(\d+)\]")
+
+
+def stream_channel_data(activity: dict[str, Any]) -> dict[str, Any]:
+    """The stream fields of an activity's `channelData`, without the feedback and other fields."""
+    return {k: v for k, v in (activity.get("channelData") or {}).items() if k in STREAM_FIELDS}
 
 
 def message_entities(activity: dict[str, Any]) -> list[dict[str, Any]]:
