@@ -1,14 +1,13 @@
 """Feedback invokes over real HTTP: both shapes stored and counted, bad ones refused with a 400.
 
 The bot keeps its state in a SQLite file of the test, which the test reads the way an operator
-would (the storage's own rows), to see what was stored.
+would (the storage's own rows, see `stored_feedback`), to see what was stored.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from tests.conftest import StartBot
 from tests.support.activities import invoke
 from tests.support.bot import BotClient
 from tests.support.connector import RecordingConnector
+from tests.support.stored_feedback import stored_feedback
 
 FEEDBACK_TEXT = "The second paragraph was exactly what I needed"
 SUBMIT = "message/submitAction"
@@ -33,18 +33,6 @@ def teams_feedback(reaction: str, text: str) -> dict[str, Any]:
 def playground_feedback(reaction: str, text: str) -> dict[str, Any]:
     """`value` as the Microsoft 365 Agents Playground sends it: the raw text."""
     return {"actionName": "feedback", "actionValue": {"reaction": reaction, "feedback": text}}
-
-
-def stored_feedback(path: Path, conversation_id: str) -> dict[str, dict[str, Any]]:
-    """Every feedback item stored for a conversation, by key, read from the storage's SQLite file."""
-    prefix = f"msteams/conversations/{conversation_id}/feedback/"
-    if not path.exists():
-        return {}  # the bot creates its file on its first write
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-        if not connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'bot_state'").fetchone():
-            return {}
-        rows = connection.execute("SELECT key, value FROM bot_state WHERE key LIKE ?", (f"{prefix}%",))
-        return {key: json.loads(value) for key, value in rows}
 
 
 @pytest.fixture

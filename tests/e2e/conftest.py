@@ -29,6 +29,9 @@ from tests.support.bot_process import BotProcess
 #: enough for three or four Teams updates (one a second) and still quick.
 OFFLINE_TOKENS_PER_SECOND = "30"
 
+#: The sensitivity label (name, description) the bot puts on its answers, which the Playground shows.
+SENSITIVITY_LABEL = ("General", "Fine to share inside the company")
+
 #: Where screenshots, logs and events recordings of the run go (gitignored).
 ARTIFACTS_DIR = REPO_DIR / "test-artifacts" / "e2e"
 
@@ -77,7 +80,12 @@ def playground_cli() -> Path:
 @pytest.fixture(scope="session")
 def bot(artifacts_dir: Path) -> Iterator[BotProcess]:
     """The repository's bot with its offline model, shared by all end-to-end tests."""
-    env = {"MODEL_PROVIDER": "offline", "OFFLINE_MODEL_TOKENS_PER_SECOND": OFFLINE_TOKENS_PER_SECOND}
+    env = {
+        "MODEL_PROVIDER": "offline",
+        "OFFLINE_MODEL_TOKENS_PER_SECOND": OFFLINE_TOKENS_PER_SECOND,
+        "SENSITIVITY_LABEL_NAME": SENSITIVITY_LABEL[0],
+        "SENSITIVITY_LABEL_DESCRIPTION": SENSITIVITY_LABEL[1],
+    }
     with BotProcess(env) as process:
         try:
             yield process

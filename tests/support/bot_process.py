@@ -55,6 +55,11 @@ class BotProcess(StartedInWith):
         self.process = ManagedProcess("bot", self._workdir / "bot.log")
 
     @property
+    def sqlite_path(self) -> Path:
+        """The bot's SQLite state file (its default storage)."""
+        return Path(self._env["SQLITE_PATH"])
+
+    @property
     def log(self) -> str:
         return self.process.output()
 
