@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TypeVar, cast, get_args
 
@@ -42,6 +42,7 @@ Azure cloud's values that apply to those left unset once any is set."""
 
 
 Choice = TypeVar("Choice", bound=str)
+Number = TypeVar("Number", int, float)
 _INSTRUMENTATION_KEY = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -59,27 +60,33 @@ class _Env:
         return self._env.get(name, default).strip()
 
     def number(self, name: str, default: float, *, minimum: float, maximum: float) -> float:
-        raw = self.text(name)
-        if not raw:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-        if not minimum <= value <= maximum:
-            raise ConfigError(f"{name} must be between {minimum:g} and {maximum:g}, got {raw!r}")
-        return value
+        return self._bounded(name, default, float, "a number", minimum, maximum)
 
     def integer(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+        return self._bounded(name, default, int, "a whole number", minimum, maximum)
+
+    def _bounded(
+        self,
+        name: str,
+        default: Number,
+        parse: Callable[[str], Number],
+        kind: str,
+        minimum: Number,
+        maximum: Number,
+    ) -> Number:
+        """`name` parsed by `parse`, between `minimum` and `maximum`; `default` when unset."""
         raw = self.text(name)
         if not raw:
             return default
         try:
-            value = int(raw)
+            value = parse(raw)
         except ValueError:
-            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+            raise ConfigError(f"{name} must be {kind}, got {raw!r}") from None
         if not minimum <= value <= maximum:
-            raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {raw!r}")
+            low, high = (
+                f"{bound:g}" if isinstance(bound, float) else str(bound) for bound in (minimum, maximum)
+            )
+            raise ConfigError(f"{name} must be between {low} and {high}, got {raw!r}")
         return value
 
     def choice(self, name: str, default: Choice, choices: tuple[Choice, ...]) -> Choice:
