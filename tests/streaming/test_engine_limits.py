@@ -111,3 +111,17 @@ async def test_stop_ends_the_answer_without_a_final(channel: MemoryChannel, cloc
     assert stream.final_text == " w0 w1"  # what the user saw, for the history
     assert stream.text == said(4)  # the model was stopped
 
+
+async def test_stop_before_the_final_leaves_the_answer_as_far_as_the_stream_showed_it(
+    channel: MemoryChannel, clock: ManualClock
+) -> None:
+    # Teams refuses the stream's next send once the user pressed Stop: here, its final.
+    channel.refuse(of_type("final"), SendFailure.STOPPED_BY_USER, 403)
+    stream = await answer(channel, clock, *words(3))
+
+    assert channel.timeline()[1:] == [
+        (1.0, "streaming", " w0 w1"),
+        (2.0, "final refused: stopped_by_user", " w0 w1 w2"),
+    ]
+    assert stream.outcome is AnswerOutcome.STOPPED
+    assert stream.final_text == " w0 w1"  # the history keeps what the user saw, not " w2"
