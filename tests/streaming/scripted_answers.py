@@ -30,10 +30,10 @@ async def model(clock: ManualClock, *steps: Step) -> AsyncIterator[str | ModelSi
             yield step
 
 
-async def deliver(answer: AnswerStream, clock: ManualClock, *steps: Step) -> None:
-    """Open `answer`, feed it from a model that follows `steps`, and end it."""
-    async with answer:
-        await answer.consume(model(clock, *steps))
+async def deliver(stream: AnswerStream, clock: ManualClock, *steps: Step) -> None:
+    """Open `stream`, feed it from a model that follows `steps`, and end it."""
+    async with stream:
+        await stream.consume(model(clock, *steps))
 
 
 async def answer(

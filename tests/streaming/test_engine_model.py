@@ -4,6 +4,7 @@ and text the content filter blocks."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -131,4 +132,38 @@ async def test_an_answer_flagged_at_its_end_keeps_only_what_was_shown(
         (0.0, "informative", "Thinking…"),
         (1.0, "streaming", "Fine so far."),
         (2.0, "final", f"Fine so far.\n\n{WITHHELD_NOTE}"),
+    ]
+
+
+async def test_a_batched_model_stream_is_read_just_before_each_update(
+    channel: MemoryChannel, clock: ManualClock
+) -> None:
+    arrived: asyncio.Queue[str | None] = asyncio.Queue()
+    read_at: list[float] = []
+
+    async def network() -> None:
+        """The model's words reach the bot every 1/8 s from 1/16 s on, whether read or not."""
+        for number in range(20):
+            await clock.sleep(0.0625 if number == 0 else 0.125)
+            arrived.put_nowait(f" w{number}")
+        arrived.put_nowait(None)
+
+    async def received() -> AsyncIterator[str]:
+        while (word := await arrived.get()) is not None:
+            read_at.append(clock.now())
+            yield word
+
+    async def feed() -> None:
+        async with AnswerStream(channel, TEAMS, clock=clock) as stream:
+            await stream.consume(received(), batched=True)
+
+    await asyncio.gather(network(), clock.run_until_done(feed()))
+
+    # After one word, nothing is read until 10 ms before the next update; then all that arrived.
+    assert sorted(set(read_at)) == [0.0625, 0.99, 1.0625, 1.99, 2.0625, 2.99]
+    assert channel.timeline() == [
+        (0.0, "informative", "Thinking…"),
+        (1.0, "streaming", said(8)),
+        (2.0, "streaming", said(16)),
+        (3.0, "final", said(20)),
     ]

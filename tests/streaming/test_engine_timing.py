@@ -6,9 +6,11 @@ of silence; a 429 waits its Retry-After and slows the stream down for a while.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from streaming import AnswerStream, ConversationScheduler, SendFailure, StopReason
+from streaming import AnswerReport, AnswerStream, ConversationScheduler, SendFailure, StopReason
 from streaming.answer_stream import AnswerSlot
 from streaming.conversation_scheduler import RunAnswer
 from streaming.notes import STOP_NOTES
@@ -38,6 +40,19 @@ async def test_the_interval_counts_from_the_end_of_the_previous_send(
         (1.25, "streaming", "Hello big"),  # ends at 1.5
         (2.5, "final", "Hello big world."),
     ]
+
+
+async def test_the_report_says_when_the_user_first_saw_text(
+    channel: MemoryChannel, clock: ManualClock
+) -> None:
+    channel.send_duration = 0.25
+    reports: list[AnswerReport] = []
+    observer = SimpleNamespace(answer_started=lambda: None, answer_ended=reports.append)
+    await answer(channel, clock, 0.5, "Hello", 1.5, " world", observer=observer)
+
+    [report] = reports
+    assert (report.time_to_first_token, report.time_to_first_text, report.ended_at) == (0.5, 1.5, 2.75)
+    assert (report.updates, report.update_lags) == (2, [0.0])  # the start, then "Hello" as soon as allowed
 
 
 async def test_text_that_arrives_between_two_sends_goes_out_in_one_update(
