@@ -94,3 +94,18 @@ async def test_limits_moderation_and_commands_reply_at_once_without_the_model(
     assert "**settings** is not available" in settings
     assert not_text.startswith("I can only read text")
     assert model_server.requests == []
+
+
+async def test_shutdown_ends_the_answer_in_progress_with_a_note_and_exits_cleanly(
+    start_host: StartHost, connector: RecordingConnector, model_server: ModelServer
+) -> None:
+    model_server.tokens, model_server.token_delay = WORDS, 0.1
+    host = await start_host({})
+    await host.post(user_message("tell me a lot", connector.url, channel_id="webchat"))
+    await connector.wait_until(lambda: any(is_stream_update(item) for item in connector.received))
+
+    returncode, log = await host.terminate()
+    assert returncode == 0, log
+    [ended] = connector.bubbles()
+    assert ended.endswith(f"\n\n{STOP_NOTES[StopReason.SHUTDOWN]}")
+    assert "".join(WORDS).startswith(ended.removesuffix(f"\n\n{STOP_NOTES[StopReason.SHUTDOWN]}"))
