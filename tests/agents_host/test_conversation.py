@@ -64,6 +64,7 @@ async def test_a_typed_stop_ends_the_answer_and_the_history_keeps_it_for_the_nex
 async def test_the_history_is_kept_between_turns(
     start_host: StartHost, connector: RecordingConnector, model_server: ModelServer
 ) -> None:
+    model_server.token_delay = 0.0  # the answers' pace plays no part here
     host = await start_host({})
     await host.post(user_message("First question", connector.url, conversation_id="c1"))
     await connector.wait_for_answers(1)

@@ -30,6 +30,7 @@ async def test_a_conversation_moves_between_the_hosts_with_its_history_and_profi
         "OPENAI_MODEL": "local-test-model",
         "SQLITE_PATH": str(tmp_path / "shared.sqlite3"),
     }
+    model_server.token_delay = 0.0  # the answers' pace plays no part here
     sent = 0
 
     async def say(host: BotProcess, text: str) -> None:
