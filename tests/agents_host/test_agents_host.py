@@ -122,3 +122,16 @@ async def test_bad_input_is_a_4xx_and_the_host_keeps_serving(
     assert await host.post(user_message("Hi", connector.url)) == 202
     await connector.wait_for_answers()
     assert is_message(connector.accepted()[-1]) or is_final(connector.accepted()[-1])
+
+
+async def test_an_expect_replies_request_gets_the_whole_answer_in_its_response(
+    start_host: StartHost, connector: RecordingConnector, model_server: ModelServer
+) -> None:
+    host = await start_host({})
+    question = user_message("Hi", connector.url, channel_id="emulator", delivery_mode="expectReplies")
+    async with aiohttp.ClientSession() as session, session.post(host.endpoint, json=question) as response:
+        assert response.status == 200
+        replies = (await response.json())["activities"]
+
+    assert [reply["text"] for reply in replies if reply["type"] == "message"] == [model_server.answer]
+    assert connector.received == []  # nothing went through the connector
