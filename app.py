@@ -43,7 +43,7 @@ from llm.circuit_breaker import CircuitBreakerModel
 from llm.moderation import OpenAIModeration
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
 from observability.telemetry import start_telemetry
-from safety import ModerationMiddleware, Moderator, UserLimitsMiddleware
+from safety import ModerationMiddleware, Moderator, UserLimits, UserLimitsMiddleware
 from storage import create_storage
 from streaming import AnswerObserver, AnswerObservers, ConversationScheduler
 
@@ -83,7 +83,7 @@ def create_app(config: DefaultConfig) -> web.Application:
     # A typed stop is never refused by the limits below, and does not wait behind the answer it ends.
     adapter.use(TypedStopMiddleware(answers))
     # Limits and moderation refuse a message before it interrupts the answer in progress.
-    adapter.use(UserLimitsMiddleware(answers, config.safety))
+    adapter.use(UserLimitsMiddleware(UserLimits(answers, config.safety)))
     safety = config.safety
     moderation_service = OpenAIModeration(client) if client and safety.moderation == "openai" else None
     moderator = Moderator(safety.blocked_terms, moderation_service.flagged if moderation_service else None)

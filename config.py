@@ -16,9 +16,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TypeVar, cast, get_args
 
-from botbuilder.schema import CallerIdConstants
-from botframework.connector.auth import AuthenticationConstants
-
 from answers import ChatSettings
 from host.settings import HostSettings
 from llm import ModelProvider, ModelSettings
@@ -28,17 +25,23 @@ from safety.settings import ModerationService, SafetySettings
 from storage import STORAGE_KINDS, StorageSettings
 from streaming import StreamingSettings
 
-_PUBLIC_CLOUD = AuthenticationConstants
 AUTH_ENDPOINT_DEFAULTS = {
-    "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": _PUBLIC_CLOUD.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL,
-    "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": _PUBLIC_CLOUD.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
-    "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": _PUBLIC_CLOUD.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
-    "TO_CHANNEL_FROM_BOT_LOGIN_URL": _PUBLIC_CLOUD.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX,
-    "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": _PUBLIC_CLOUD.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
-    "OAUTH_URL": _PUBLIC_CLOUD.OAUTH_URL,
+    "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": "https://login.botframework.com/v1/.well-known/openidconfiguration",
+    "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": "https://api.botframework.com",
+    "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": (
+        "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+    ),
+    "TO_CHANNEL_FROM_BOT_LOGIN_URL": "https://login.microsoftonline.com/",
+    "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": "https://api.botframework.com",
+    "OAUTH_URL": "https://api.botframework.com",
 }
-"""The SDK's optional authentication endpoint settings (read under these names), with the public
-Azure cloud's values that apply to those left unset once any is set."""
+"""botbuilder's optional authentication endpoint settings (read under these names), with the public
+Azure cloud's values that apply to those left unset once any is set: botframework-connector's
+`AuthenticationConstants`, written out so that this module imports without botbuilder (the Agents
+SDK host reads it too; tests/test_config.py checks they still equal the SDK's)."""
+
+PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"
+"""botbuilder-schema's `CallerIdConstants.public_azure_channel`: the caller of a public cloud's channel."""
 
 
 Choice = TypeVar("Choice", bound=str)
@@ -167,7 +170,7 @@ class DefaultConfig:
         for name, default in AUTH_ENDPOINT_DEFAULTS.items():
             # None, not "": the SDK picks its built-in public cloud authentication only when all are None.
             setattr(self, name, (values[name] or default) if parameterized else None)
-        self.CALLER_ID = CallerIdConstants.public_azure_channel if parameterized else None
+        self.CALLER_ID = PUBLIC_AZURE_CALLER_ID if parameterized else None
 
 
 def _host(read: _Env) -> HostSettings:

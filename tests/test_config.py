@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config import ConfigError, DefaultConfig
+from config import AUTH_ENDPOINT_DEFAULTS, PUBLIC_AZURE_CALLER_ID, ConfigError, DefaultConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 IKEY = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
@@ -39,6 +39,25 @@ def test_bot_identity_uses_the_sdk_names() -> None:
         "singletenant",
         "tenant",
     )
+
+
+def test_the_written_out_endpoint_defaults_are_the_sdks_own() -> None:
+    """config.py spells botbuilder's public-cloud constants out, so that it imports without botbuilder."""
+    from botbuilder.schema import CallerIdConstants
+    from botframework.connector.auth import AuthenticationConstants as Sdk
+
+    assert AUTH_ENDPOINT_DEFAULTS == {
+        "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": Sdk.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL,
+        "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": Sdk.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
+        "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": Sdk.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
+        "TO_CHANNEL_FROM_BOT_LOGIN_URL": Sdk.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX,
+        "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": Sdk.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
+        "OAUTH_URL": Sdk.OAUTH_URL,
+    }
+    assert PUBLIC_AZURE_CALLER_ID == CallerIdConstants.public_azure_channel
+    parameterized = DefaultConfig({"TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": "https://issuer.example"})
+    assert parameterized.CALLER_ID == CallerIdConstants.public_azure_channel
+    assert parameterized.OAUTH_URL == Sdk.OAUTH_URL
 
 
 @pytest.mark.parametrize(
