@@ -2,10 +2,10 @@
 
 `DefaultConfig` keeps the attribute names the Bot Framework SDK reads (`APP_ID`, `APP_PASSWORD`,
 `APP_TYPE`, `APP_TENANTID` and the authentication endpoints), and hands each package its settings as
-one typed, frozen object: `host`, `logging`, `model`, `chat`, `streaming`, `storage`, `safety` and
-`telemetry`. Every value is read and checked here, so a bad setting stops the bot at start-up with a
-message that names the variable. The defaults are the settings classes' own, written once, next to
-the code they shape; the packages never read the environment or this module.
+one typed, frozen object: `host`, `logging`, `model`, `chat`, `knowledge`, `streaming`, `storage`,
+`safety` and `telemetry`. Every value is read and checked here, so a bad setting stops the bot at
+start-up with a message that names the variable. The defaults are the settings classes' own, written
+once, next to the code they shape; the packages never read the environment or this module.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TypeVar, cast, get_args
 
 from answers import ChatSettings
 from host.settings import HostSettings
+from knowledge import KnowledgeSettings
 from llm import ModelProvider, ModelSettings
 from observability.logging import LogFormat, LogLevel, LogSettings
 from observability.telemetry_settings import TelemetrySettings
@@ -127,6 +128,7 @@ class DefaultConfig:
         self.storage = _storage(read)
         self.safety = _safety(read, self.model)
         self.chat = _chat(read)
+        self.knowledge = _knowledge(read)
         self.streaming = _streaming(read)
         self.telemetry = _telemetry(read)
         self.logging = _logging(read, secrets=self._secrets())
@@ -293,6 +295,16 @@ def _chat(read: _Env) -> ChatSettings:
         history_char_budget=read.integer(
             "HISTORY_CHAR_BUDGET", default.history_char_budget, minimum=100, maximum=2_000_000
         ),
+    )
+
+
+def _knowledge(read: _Env) -> KnowledgeSettings:
+    """The folder the knowledge search indexes (set but empty: no knowledge search), and where its
+    documents can be read, for the citations' links."""
+    default = KnowledgeSettings()
+    return KnowledgeSettings(
+        directory=read.text("KNOWLEDGE_DIR", default.directory),
+        base_url=read.url("KNOWLEDGE_BASE_URL"),
     )
 
 

@@ -97,6 +97,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "off",
         ["off", "openai"],
     ),
+    "knowledgeBaseUrl": _param(
+        "string",
+        "KNOWLEDGE_BASE_URL: where the knowledge documents can be read, e.g. https://github.com/<owner>/"
+        "<repo>/blob/main/docs/knowledge, so that citations link there; empty: no links.",
+        "",
+    ),
     "storage": _param(
         "string",
         "STORAGE for conversation state: blob (a storage account this template creates; safe for several "
@@ -156,6 +162,7 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("SYSTEM_PROMPT", "[parameters('systemPrompt')]"),
     ("BLOCKED_TERMS", "[parameters('blockedTerms')]"),
     ("MODERATION", "[parameters('moderation')]"),
+    ("KNOWLEDGE_BASE_URL", "[parameters('knowledgeBaseUrl')]"),
     ("STORAGE", "[parameters('storage')]"),
     ("BLOB_CONNECTION_STRING", _BLOB_CONNECTION_STRING),
     ("BLOB_CONTAINER", "bot-state"),
@@ -171,6 +178,8 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("MODEL_BREAKER_FAILURES", "5"),
     ("MODEL_BREAKER_COOLDOWN_SECONDS", "30"),
     ("HISTORY_CHAR_BUDGET", "12000"),
+    # The knowledge search's folder, relative to the app's folder: the project's own documentation.
+    ("KNOWLEDGE_DIR", "docs/knowledge"),
     ("TEAMS_STREAM_INTERVAL", "1.0"),
     ("WEBCHAT_STREAM_INTERVAL", "0.5"),
     ("TYPING_INTERVAL", "3.0"),
