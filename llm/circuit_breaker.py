@@ -64,8 +64,13 @@ class CircuitBreakerModel:
         if self.is_open:
             raise ModelUnavailableError("the model service is unavailable right now")
         try:
-            deltas = self._model.stream_chat(
-                messages, temperature=temperature, tools=tools, tool_choice=tool_choice
+            # Without tools, the wrapped model is asked as a model that knows nothing of them.
+            deltas = (
+                self._model.stream_chat(
+                    messages, temperature=temperature, tools=tools, tool_choice=tool_choice
+                )
+                if tools
+                else self._model.stream_chat(messages, temperature=temperature)
             )
             async for delta in deltas:
                 yield delta
