@@ -17,12 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Sequence
 
 from aiohttp import web
 from botbuilder.core import ConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from answers import ChatAnswer
+from answers.tools import Tool
 from bots import (
     BackgroundAnswers,
     ChatBot,
@@ -53,8 +55,12 @@ ANSWERS = web.AppKey("answers", ConversationScheduler)
 """The app's answers in progress (tests wait on `app[ANSWERS].wait_idle()`)."""
 
 
-def create_app(config: DefaultConfig) -> web.Application:
-    """Wire the adapter, state, dialogs and model into an aiohttp application."""
+def create_app(config: DefaultConfig, *, tools: Sequence[Tool] = ()) -> web.Application:
+    """Wire the adapter, state, dialogs and model into an aiohttp application.
+
+    `tools` are what the model may call while it answers (none by default; `init_app` and `main`
+    pass the bot's own, such as the knowledge search, once there are some).
+    """
     storage = create_storage(config.storage)
     # One `openai` client, and its connections, for the model and the moderation check; the model closes it.
     client = openai_client(config.model)
@@ -97,6 +103,7 @@ def create_app(config: DefaultConfig) -> web.Application:
         config.streaming,
         answer_filter=moderator if moderator.active else None,
         observer=observer,
+        tools=tools,
     )
     background = BackgroundAnswers(answers, adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
     main_dialog = MainDialog(

@@ -288,12 +288,16 @@ def _safety(read: _Env, model: ModelSettings) -> SafetySettings:
 
 
 def _chat(read: _Env) -> ChatSettings:
-    """The system prompt and the history sent with each question."""
+    """The system prompt, the history sent with each question, and the bounds of an answer's tool use."""
     default = ChatSettings()
     return ChatSettings(
         system_prompt=read.text("SYSTEM_PROMPT") or default.system_prompt,
         history_char_budget=read.integer(
             "HISTORY_CHAR_BUDGET", default.history_char_budget, minimum=100, maximum=2_000_000
+        ),
+        tool_max_rounds=read.integer("TOOL_MAX_ROUNDS", default.tool_max_rounds, minimum=1, maximum=10),
+        tool_result_max_chars=read.integer(
+            "TOOL_RESULT_MAX_CHARS", default.tool_result_max_chars, minimum=200, maximum=200_000
         ),
     )
 

@@ -180,6 +180,8 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("HISTORY_CHAR_BUDGET", "12000"),
     # The knowledge search's folder, relative to the app's folder: the project's own documentation.
     ("KNOWLEDGE_DIR", "docs/knowledge"),
+    ("TOOL_MAX_ROUNDS", "3"),
+    ("TOOL_RESULT_MAX_CHARS", "6000"),
     ("TEAMS_STREAM_INTERVAL", "1.0"),
     ("WEBCHAT_STREAM_INTERVAL", "0.5"),
     ("TYPING_INTERVAL", "3.0"),

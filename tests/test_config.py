@@ -120,6 +120,8 @@ def test_the_app_insights_connection_string_is_kept_tidy_and_secret() -> None:
         ({"TEAMS_STREAM_INTERVAL": "0.2"}, "TEAMS_STREAM_INTERVAL"),
         ({"MODEL_TEMPERATURE": "hot"}, "MODEL_TEMPERATURE"),
         ({"HISTORY_CHAR_BUDGET": "-1"}, "HISTORY_CHAR_BUDGET"),
+        ({"TOOL_MAX_ROUNDS": "0"}, "TOOL_MAX_ROUNDS"),
+        ({"TOOL_RESULT_MAX_CHARS": "lots"}, "TOOL_RESULT_MAX_CHARS"),
         ({"OPENAI_BASE_URL": "localhost:11434"}, "OPENAI_BASE_URL"),
         ({"MODEL_PROVIDER": "llama"}, "MODEL_PROVIDER"),
         ({"MODEL_PROVIDER": "openai"}, "OPENAI_API_KEY"),
