@@ -17,12 +17,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 from aiohttp import web
 from botbuilder.core import ConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from answers import ChatAnswer
+from answers.tools import Tool
 from bots import (
     BackgroundAnswers,
     ChatBot,
@@ -40,12 +43,13 @@ from dialogs.user_profile import PROFILE_PROPERTY
 from host import MessagesEndpoint, json_errors, on_turn_error
 from host.health import Readiness, healthz
 from host.runtime import tune_garbage_collector
+from knowledge import Fts5Retriever, KnowledgeTool
 from llm import create_chat_model, openai_client
 from llm.circuit_breaker import CircuitBreakerModel
 from llm.moderation import OpenAIModeration
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
 from observability.telemetry import start_telemetry
-from safety import ModerationMiddleware, Moderator, UserLimitsMiddleware
+from safety import ModerationMiddleware, Moderator, UserLimits, UserLimitsMiddleware
 from storage import create_storage
 from streaming import AnswerObserver, AnswerObservers, ConversationScheduler
 
@@ -55,8 +59,19 @@ ANSWERS = web.AppKey("answers", ConversationScheduler)
 """The app's answers in progress (tests wait on `app[ANSWERS].wait_idle()`)."""
 
 
-def create_app(config: DefaultConfig) -> web.Application:
-    """Wire the adapter, state, dialogs and model into an aiohttp application."""
+def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) -> web.Application:
+    """Wire the adapter, state, dialogs and model into an aiohttp application.
+
+    `tools` are what the model may call while it answers; by default the bot's own: the knowledge
+    search over `KNOWLEDGE_DIR` when it is on and a language model is configured.
+    """
+    retriever = (
+        Fts5Retriever(Path(config.knowledge.directory), base_url=config.knowledge.base_url)
+        if tools is None and config.knowledge.enabled and config.model.provider != "offline"
+        else None
+    )
+    if tools is None:
+        tools = [KnowledgeTool(retriever)] if retriever is not None else []
     storage = create_storage(config.storage)
     # One `openai` client, and its connections, for the model and the moderation check; the model closes it.
     client = openai_client(config.model)
@@ -88,7 +103,7 @@ def create_app(config: DefaultConfig) -> web.Application:
     # A typed stop is never refused by the limits below, and does not wait behind the answer it ends.
     adapter.use(TypedStopMiddleware(answers))
     # Limits and moderation refuse a message before it interrupts the answer in progress.
-    adapter.use(UserLimitsMiddleware(answers, config.safety))
+    adapter.use(UserLimitsMiddleware(UserLimits(answers, config.safety)))
     safety = config.safety
     moderation_service = OpenAIModeration(client) if client and safety.moderation == "openai" else None
     moderator = Moderator(safety.blocked_terms, moderation_service.flagged if moderation_service else None)
@@ -102,6 +117,7 @@ def create_app(config: DefaultConfig) -> web.Application:
         config.streaming,
         answer_filter=moderator if moderator.active else None,
         observer=observer,
+        tools=tools,
     )
     background = BackgroundAnswers(answers, adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
     main_dialog = MainDialog(
@@ -125,6 +141,10 @@ def create_app(config: DefaultConfig) -> web.Application:
     app.router.add_get("/readyz", readiness.handle)
     app.router.add_get("/metrics", metrics.handle)
 
+    async def start_indexing(_app: web.Application) -> None:
+        if retriever is not None:
+            retriever.start()  # in its own thread: answers do not wait for the index
+
     async def finish_answers(_app: web.Application) -> None:
         """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
         endpoint.stop_accepting()
@@ -134,9 +154,12 @@ def create_app(config: DefaultConfig) -> web.Application:
         await model.close()
         await storage.close()
         await connector_http.close()
+        if retriever is not None:
+            await asyncio.to_thread(retriever.close)
         if telemetry is not None:
             await asyncio.to_thread(telemetry.shutdown)  # the answers' spans are all ended by now
 
+    app.on_startup.append(start_indexing)
     app.on_shutdown.append(finish_answers)
     app.on_cleanup.append(close_connections)
     logger.info("answering with %s", model.description)

@@ -2,25 +2,23 @@
 
 `DefaultConfig` keeps the attribute names the Bot Framework SDK reads (`APP_ID`, `APP_PASSWORD`,
 `APP_TYPE`, `APP_TENANTID` and the authentication endpoints), and hands each package its settings as
-one typed, frozen object: `host`, `logging`, `model`, `chat`, `streaming`, `storage`, `safety` and
-`telemetry`. Every value is read and checked here, so a bad setting stops the bot at start-up with a
-message that names the variable. The defaults are the settings classes' own, written once, next to
-the code they shape; the packages never read the environment or this module.
+one typed, frozen object: `host`, `logging`, `model`, `chat`, `knowledge`, `streaming`, `storage`,
+`safety` and `telemetry`. Every value is read and checked here, so a bad setting stops the bot at
+start-up with a message that names the variable. The defaults are the settings classes' own, written
+once, next to the code they shape; the packages never read the environment or this module.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TypeVar, cast, get_args
 
-from botbuilder.schema import CallerIdConstants
-from botframework.connector.auth import AuthenticationConstants
-
 from answers import ChatSettings
 from host.settings import HostSettings
+from knowledge import KnowledgeSettings
 from llm import ModelProvider, ModelSettings
 from observability.logging import LogFormat, LogLevel, LogSettings
 from observability.telemetry_settings import TelemetrySettings
@@ -28,20 +26,27 @@ from safety.settings import ModerationService, SafetySettings
 from storage import STORAGE_KINDS, StorageSettings
 from streaming import AnswerMarks, SensitivityLabel, StreamingSettings
 
-_PUBLIC_CLOUD = AuthenticationConstants
 AUTH_ENDPOINT_DEFAULTS = {
-    "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": _PUBLIC_CLOUD.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL,
-    "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": _PUBLIC_CLOUD.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
-    "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": _PUBLIC_CLOUD.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
-    "TO_CHANNEL_FROM_BOT_LOGIN_URL": _PUBLIC_CLOUD.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX,
-    "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": _PUBLIC_CLOUD.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
-    "OAUTH_URL": _PUBLIC_CLOUD.OAUTH_URL,
+    "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": "https://login.botframework.com/v1/.well-known/openidconfiguration",
+    "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": "https://api.botframework.com",
+    "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": (
+        "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+    ),
+    "TO_CHANNEL_FROM_BOT_LOGIN_URL": "https://login.microsoftonline.com/",
+    "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": "https://api.botframework.com",
+    "OAUTH_URL": "https://api.botframework.com",
 }
-"""The SDK's optional authentication endpoint settings (read under these names), with the public
-Azure cloud's values that apply to those left unset once any is set."""
+"""botbuilder's optional authentication endpoint settings (read under these names), with the public
+Azure cloud's values that apply to those left unset once any is set: botframework-connector's
+`AuthenticationConstants`, written out so that this module imports without botbuilder (the Agents
+SDK host reads it too; tests/test_config.py checks they still equal the SDK's)."""
+
+PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"
+"""botbuilder-schema's `CallerIdConstants.public_azure_channel`: the caller of a public cloud's channel."""
 
 
 Choice = TypeVar("Choice", bound=str)
+Number = TypeVar("Number", int, float)
 _INSTRUMENTATION_KEY = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -59,27 +64,33 @@ class _Env:
         return self._env.get(name, default).strip()
 
     def number(self, name: str, default: float, *, minimum: float, maximum: float) -> float:
-        raw = self.text(name)
-        if not raw:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-        if not minimum <= value <= maximum:
-            raise ConfigError(f"{name} must be between {minimum:g} and {maximum:g}, got {raw!r}")
-        return value
+        return self._bounded(name, default, float, "a number", minimum, maximum)
 
     def integer(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+        return self._bounded(name, default, int, "a whole number", minimum, maximum)
+
+    def _bounded(
+        self,
+        name: str,
+        default: Number,
+        parse: Callable[[str], Number],
+        kind: str,
+        minimum: Number,
+        maximum: Number,
+    ) -> Number:
+        """`name` parsed by `parse`, between `minimum` and `maximum`; `default` when unset."""
         raw = self.text(name)
         if not raw:
             return default
         try:
-            value = int(raw)
+            value = parse(raw)
         except ValueError:
-            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+            raise ConfigError(f"{name} must be {kind}, got {raw!r}") from None
         if not minimum <= value <= maximum:
-            raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {raw!r}")
+            low, high = (
+                f"{bound:g}" if isinstance(bound, float) else str(bound) for bound in (minimum, maximum)
+            )
+            raise ConfigError(f"{name} must be between {low} and {high}, got {raw!r}")
         return value
 
     def choice(self, name: str, default: Choice, choices: tuple[Choice, ...]) -> Choice:
@@ -117,6 +128,7 @@ class DefaultConfig:
         self.storage = _storage(read)
         self.safety = _safety(read, self.model)
         self.chat = _chat(read)
+        self.knowledge = _knowledge(read)
         self.streaming = _streaming(read)
         self.telemetry = _telemetry(read)
         self.logging = _logging(read, secrets=self._secrets())
@@ -160,7 +172,7 @@ class DefaultConfig:
         for name, default in AUTH_ENDPOINT_DEFAULTS.items():
             # None, not "": the SDK picks its built-in public cloud authentication only when all are None.
             setattr(self, name, (values[name] or default) if parameterized else None)
-        self.CALLER_ID = CallerIdConstants.public_azure_channel if parameterized else None
+        self.CALLER_ID = PUBLIC_AZURE_CALLER_ID if parameterized else None
 
 
 def _host(read: _Env) -> HostSettings:
@@ -276,12 +288,17 @@ def _safety(read: _Env, model: ModelSettings) -> SafetySettings:
 
 
 def _chat(read: _Env) -> ChatSettings:
-    """The system prompt and the history sent with each question."""
+    """The system prompt, the history sent with each question, the bounds of an answer's tool use, and
+    the marks on its last message."""
     default = ChatSettings()
     return ChatSettings(
         system_prompt=read.text("SYSTEM_PROMPT") or default.system_prompt,
         history_char_budget=read.integer(
             "HISTORY_CHAR_BUDGET", default.history_char_budget, minimum=100, maximum=2_000_000
+        ),
+        tool_max_rounds=read.integer("TOOL_MAX_ROUNDS", default.tool_max_rounds, minimum=1, maximum=10),
+        tool_result_max_chars=read.integer(
+            "TOOL_RESULT_MAX_CHARS", default.tool_result_max_chars, minimum=200, maximum=200_000
         ),
         marks=_answer_marks(read, default.marks),
     )
@@ -299,6 +316,16 @@ def _answer_marks(read: _Env, default: AnswerMarks) -> AnswerMarks:
         default,
         feedback=None if feedback == "off" else feedback,
         sensitivity=SensitivityLabel(name, description) if name else default.sensitivity,
+    )
+
+
+def _knowledge(read: _Env) -> KnowledgeSettings:
+    """The folder the knowledge search indexes (set but empty: no knowledge search), and where its
+    documents can be read, for the citations' links."""
+    default = KnowledgeSettings()
+    return KnowledgeSettings(
+        directory=read.text("KNOWLEDGE_DIR", default.directory),
+        base_url=read.url("KNOWLEDGE_BASE_URL"),
     )
 
 

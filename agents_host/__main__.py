@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from aiohttp import web
 
-from config import DefaultConfig
-from llm import create_chat_model
-from storage import create_row_store
+from config import ConfigError, DefaultConfig
+from observability import configure_logging
 
-from .app import create_app, storage_settings
+from .app import create_app
+
+logger = logging.getLogger("agents_host")
 
 
 def main() -> None:
     """Read the settings, build the host, and serve until stopped."""
-    config = DefaultConfig()
-    logging.basicConfig(level=config.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(config, create_chat_model(config), create_row_store(storage_settings(config)))
-    web.run_app(app, host=config.HOST, port=config.PORT, access_log=None, print=None)
+    try:
+        config = DefaultConfig()
+    except ConfigError as error:
+        sys.exit(f"Configuration error: {error}")
+    configure_logging(config.logging)
+    if not config.APP_ID:
+        logger.info("MicrosoftAppId is not set: requests are not authenticated (local development only)")
+    app = create_app(config)
+    web.run_app(app, host=config.host.host, port=config.host.port, access_log=None, print=None)
+    logger.info("stopped")
 
 
 if __name__ == "__main__":

@@ -1,92 +1,79 @@
-"""The chat agent on the Agents SDK: a user's message is answered by the model, with the history.
+"""The chat agent on the Agents SDK: each message is answered by `answers.ChatAnswer`, as on botbuilder.
 
-TEMPORARY shape until the shared answer path: the inbound turn hands the answer to a continuation
-turn (`Continuations`), which loads the conversation's history, delivers the model's answer through
-the channel port (`AgentsChannel`, `simple_answer`), and saves the history with the new exchange.
+The user's turn hands the answer to `BackgroundAnswers` and ends; the answer's own turn reads the
+history and the user's profile, streams the answer through `AgentsChannel`, and adds the exchange to
+the history. The botbuilder host's dialogs (help, settings, reset) are not ported: their commands
+get a short reply saying so (see docs/migrating-to-agents-sdk.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from microsoft_agents.activity import ActivityTypes
-from microsoft_agents.hosting.core import ConversationState, Storage, TurnContext
+from microsoft_agents.hosting.core import Storage, TurnContext
 
-from llm import ChatMessage, ChatModel
+from answers import ChatAnswer
+from channels import is_group_conversation
+from dialogs.commands import Command, recognize_command
+from dialogs.group_chat import GROUP_SYSTEM_NOTE, attributed
+from dialogs.user_profile import system_prompt_for, temperature_for
+from streaming import AnswerSlot
 
-from .channel import AgentsChannel, facts
-from .continuations import Continuations
-from .port_stand_in import ConversationFacts
-from .simple_answer import deliver
+from .background_answers import BackgroundAnswers
+from .channel import AgentsChannel, conversation_facts
+from .chat_state import TurnChatState
 
-HISTORY_PROPERTY = "history"
-NOT_TEXT_REPLY = "I can only read text messages. Please type your question."
-
-
-@dataclass(frozen=True)
-class AnswerSettings:
-    """What shapes an answer, from the configuration."""
-
-    system_prompt: str
-    history_char_budget: int
-    teams_interval: float
-    webchat_interval: float
+NOT_TEXT_REPLY = "I can only read text for now. Please type your question."
+NOTHING_TO_CANCEL_REPLY = "There is nothing to cancel. Ask me anything."
+NOT_PORTED_REPLY = (
+    "Sorry, **{command}** is not available on this version of me yet. Ask me anything, "
+    "or type **stop** while I answer to stop me."
+)
 
 
 class ChatAgent:
-    """Answers each message in a background continuation turn; other activities need nothing."""
+    """Answers each text message in the background; commands it cannot run get a short reply."""
 
-    def __init__(
-        self, storage: Storage, model: ChatModel, continuations: Continuations, settings: AnswerSettings
-    ) -> None:
+    def __init__(self, chat: ChatAnswer, storage: Storage, answers: BackgroundAnswers) -> None:
+        self._chat = chat
         self._storage = storage
-        self._model = model
-        self._continuations = continuations
-        self._settings = settings
+        self._answers = answers
 
     async def on_turn(self, context: TurnContext) -> None:
-        """Handle one inbound activity."""
+        """Handle one activity: only messages need anything."""
         if context.activity.type != ActivityTypes.message:
             return
-        question = (context.activity.text or "").strip()
-        if not question:
+        text = (context.activity.text or "").strip()
+        if not text:
             await context.send_activity(NOT_TEXT_REPLY)
             return
-        conversation = facts(context.activity)
+        command = recognize_command(text)
+        if command is Command.CANCEL:  # `TypedStopMiddleware` has stopped any answer in progress.
+            await context.send_activity(NOTHING_TO_CANCEL_REPLY)
+            return
+        if command is not None:
+            await context.send_activity(NOT_PORTED_REPLY.format(command=command.value))
+            return
+        question = attributed(context.activity, text)
 
-        async def answer(turn: TurnContext) -> None:
-            await self._answer(turn, conversation, question)
+        async def answer(turn: TurnContext, slot: AnswerSlot | None) -> None:
+            await self._answer(turn, question, slot)
 
-        if conversation.expect_replies:
-            await answer(context)  # The replies must be in this request's response.
-        else:
-            self._continuations.start(context, answer)
+        await self._answers.run(context, answer)
 
-    async def _answer(self, context: TurnContext, conversation: ConversationFacts, question: str) -> None:
-        # A ConversationState per turn: the SDK's AgentState caches the loaded state on itself.
-        state = ConversationState(self._storage)
-        await state.load(context)
-        history = state.create_property(HISTORY_PROPERTY)
-        messages: list[ChatMessage] = list(await history.get(context, list))
-        messages.append({"role": "user", "content": question})
-        interval = (
-            self._settings.teams_interval
-            if conversation.channel_id == "msteams"
-            else self._settings.webchat_interval
+    async def _answer(self, context: TurnContext, question: str, slot: AnswerSlot | None) -> None:
+        state = TurnChatState(self._storage, context, self._chat.history_budget)
+        history = await state.history()
+        profile = await state.profile()
+        system_prompt = system_prompt_for(self._chat.system_prompt, profile)
+        if is_group_conversation(context.activity):
+            system_prompt = f"{system_prompt}\n\n{GROUP_SYSTEM_NOTE}"
+        added = await self._chat.answer(
+            AgentsChannel(context),
+            conversation_facts(context.activity),
+            history,
+            question,
+            system_prompt=system_prompt,
+            temperature=temperature_for(profile),
+            slot=slot,
         )
-        prompt = [{"role": "system", "content": self._settings.system_prompt}, *self._recent(messages)]
-        text = await deliver(AgentsChannel(context), conversation, self._model.stream_chat(prompt), interval)
-        messages.append({"role": "assistant", "content": text})
-        await history.set(context, messages)
-        await state.save(context)
-
-    def _recent(self, messages: list[ChatMessage]) -> list[ChatMessage]:
-        """The newest messages within the character budget (the question always)."""
-        kept: list[ChatMessage] = []
-        used = 0
-        for message in reversed(messages):
-            used += len(message["content"])
-            if kept and used > self._settings.history_char_budget:
-                break
-            kept.append(message)
-        return kept[::-1]
+        await state.add_to_history(added)

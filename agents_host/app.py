@@ -1,7 +1,13 @@
-"""The Agents SDK host: `/api/messages` on the SDK's aiohttp CloudAdapter, and `/healthz`.
+"""The Agents SDK host: `/api/messages` on the SDK's aiohttp CloudAdapter, `/healthz` and `/metrics`.
 
-It reads the same settings as the botbuilder host (config.py's environment variables) and keeps
-state in the same backends (through `AgentsStorage`). Run it with `python -m agents_host`.
+A message's way through this host, next to botbuilder's (app.py):
+    POST /api/messages  ->  the SDK's JWT check and CloudAdapter.process
+    ->  middleware (log ids, turn timing, typed stop, per-user limits, moderation, one turn at a time
+        per conversation)  ->  ChatAgent  ->  BackgroundAnswers (a continuation turn)
+    ->  answers.ChatAnswer  ->  streaming.AnswerStream  ->  AgentsChannel  ->  the channel
+
+It reads the same settings as the botbuilder host (`config.DefaultConfig`) and keeps state in the
+same rows. Run it with `python -m agents_host`.
 """
 
 from __future__ import annotations
@@ -9,64 +15,69 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from microsoft_agents.activity import Activity, ActivityTypes
 from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_decorator
-from microsoft_agents.hosting.core import TurnContext
 from pydantic import ValidationError
 
+from answers import ChatAnswer
 from config import DefaultConfig
-from llm import ChatModel
-from storage import RowStore, StorageSettings
+from host import json_errors, on_turn_error
+from host.health import healthz
+from llm import create_chat_model, openai_client
+from llm.circuit_breaker import CircuitBreakerModel
+from llm.moderation import OpenAIModeration
+from observability import BotMetrics
+from safety import Moderator, UserLimits
+from storage import create_row_store
+from streaming import ConversationScheduler
 
-from .agent import AnswerSettings, ChatAgent
+from .agent import ChatAgent
 from .auth import connections
-from .continuations import Continuations
+from .background_answers import BackgroundAnswers, ConversationOrderMiddleware
+from .refusals import ModerationMiddleware, UserLimitsMiddleware
 from .storage import AgentsStorage
+from .turn_observability import TurnLogContextMiddleware, TurnTimingMiddleware
+from .typed_stop import TypedStopMiddleware
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("agents_host")
 
-SORRY = "Sorry, something went wrong on my side and I could not answer. Please try again."
-
-
-def storage_settings(config: DefaultConfig) -> StorageSettings:
-    """Which storage keeps conversation state, from the configuration."""
-    return StorageSettings(
-        kind=config.STORAGE,
-        sqlite_path=config.SQLITE_PATH,
-        redis_url=config.REDIS_URL,
-        redis_key_prefix=config.REDIS_KEY_PREFIX,
-        blob_connection_string=config.BLOB_CONNECTION_STRING,
-        blob_container=config.BLOB_CONTAINER,
-    )
+ANSWERS = web.AppKey("answers", ConversationScheduler)
+"""The app's answers in progress."""
 
 
-async def on_turn_error(context: TurnContext, error: Exception) -> None:
-    """Log the failure and tell the user, in plain words (the SDK's default shows them the exception)."""
-    logger.error("turn failed", exc_info=error)
-    try:
-        await context.send_activity(Activity(type=ActivityTypes.message, text=SORRY))
-    except Exception:
-        logger.warning("could not tell the user that the turn failed", exc_info=True)
+def create_app(config: DefaultConfig) -> web.Application:
+    """Wire the adapter, middleware, state and model into an aiohttp application."""
+    storage = AgentsStorage(create_row_store(config.storage))
+    client = openai_client(config.model)  # shared by the model and the moderation check; the model closes it
+    model = create_chat_model(config.model, client)
+    metrics = BotMetrics()
+    if isinstance(model, CircuitBreakerModel):
+        metrics.watch_circuit(lambda: model.is_open)
 
-
-def create_app(config: DefaultConfig, model: ChatModel, rows: RowStore) -> web.Application:
-    """The aiohttp application; the model and the row store are closed when it shuts down."""
     auth, connection_manager = connections(config)
     adapter = CloudAdapter(connection_manager=connection_manager)
     adapter.on_turn_error = on_turn_error
-    storage = AgentsStorage(rows)
-    continuations = Continuations(adapter)
-    agent = ChatAgent(
-        storage,
+    answers = ConversationScheduler()
+    adapter.use(TurnLogContextMiddleware())
+    adapter.use(TurnTimingMiddleware(metrics))
+    # A typed stop is never refused by the limits below, and does not wait behind the answer it ends.
+    adapter.use(TypedStopMiddleware(answers))
+    # Limits and moderation refuse a message before it interrupts the answer in progress.
+    adapter.use(UserLimitsMiddleware(UserLimits(answers, config.safety)))
+    safety = config.safety
+    moderation_service = OpenAIModeration(client) if client and safety.moderation == "openai" else None
+    moderator = Moderator(safety.blocked_terms, moderation_service.flagged if moderation_service else None)
+    if moderator.active:
+        adapter.use(ModerationMiddleware(moderator))
+    adapter.use(ConversationOrderMiddleware(answers))
+
+    chat = ChatAnswer(
         model,
-        continuations,
-        AnswerSettings(
-            system_prompt=config.SYSTEM_PROMPT,
-            history_char_budget=config.HISTORY_CHAR_BUDGET,
-            teams_interval=config.TEAMS_STREAM_INTERVAL,
-            webchat_interval=config.WEBCHAT_STREAM_INTERVAL,
-        ),
+        config.chat,
+        config.streaming,
+        answer_filter=moderator if moderator.active else None,
+        observer=metrics,
     )
+    agent = ChatAgent(chat, storage, BackgroundAnswers(answers, adapter))
 
     async def messages(request: web.Request) -> web.StreamResponse:
         try:
@@ -77,17 +88,21 @@ def create_app(config: DefaultConfig, model: ChatModel, rows: RowStore) -> web.A
                 {"error": f"Not a valid activity: {error.error_count()} errors"}, status=400
             )
 
-    async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+    async def finish_answers(_app: web.Application) -> None:
+        """On SIGTERM/SIGINT: end every open answer with a note, and save its history."""
+        await answers.shutdown(config.host.shutdown_grace)
 
-    async def close(_app: web.Application) -> None:
-        await continuations.shutdown(config.SHUTDOWN_GRACE_SECONDS)
+    async def close_connections(_app: web.Application) -> None:
         await model.close()
         await storage.close()
 
-    app = web.Application(client_max_size=config.MAX_REQUEST_BYTES)
-    app["agent_configuration"] = auth  # where the SDK's token check finds its settings
+    app = web.Application(client_max_size=config.host.max_request_bytes, middlewares=[json_errors])
+    app[ANSWERS] = answers
+    app["agent_configuration"] = auth  # where the SDK's token check finds its settings (its own key)
     app.router.add_post("/api/messages", jwt_authorization_decorator(messages))
     app.router.add_get("/healthz", healthz)
-    app.on_shutdown.append(close)
+    app.router.add_get("/metrics", metrics.handle)
+    app.on_shutdown.append(finish_answers)
+    app.on_cleanup.append(close_connections)
+    logger.info("answering with %s", model.description)
     return app

@@ -1,9 +1,10 @@
-"""The Agents SDK binding of the channel port: `Outgoing` in, the SDK's activity out, its errors classified.
+"""The streaming engine's channel port on the Agents SDK: `Outgoing` in, the SDK's activity out.
 
 The SDK's connector client raises `aiohttp.ClientResponseError` for an HTTP error: the status in
 `.status`, the raw response body in `.message` (the Bot Connector's `{"error": {"code", "message"}}`
 JSON, or the reason phrase when the body is empty) and the response headers, Retry-After among
-them, in `.headers`. Other `aiohttp` errors are connection failures.
+them, in `.headers`. Other `aiohttp` errors are connection failures. Both become the engine's
+`SendError` here.
 """
 
 from __future__ import annotations
@@ -11,36 +12,22 @@ from __future__ import annotations
 import json
 
 import aiohttp
-from microsoft_agents.activity import (
-    Activity,
-    ChannelId,
-    DeliveryModes,
-    TextFormatTypes,
-)
-from microsoft_agents.activity import (
-    StreamInfo as StreamInfoEntity,
-)
+from microsoft_agents.activity import Activity, ChannelId, DeliveryModes, TextFormatTypes
+from microsoft_agents.activity import StreamInfo as StreamInfoEntity
 from microsoft_agents.hosting.core import TurnContext
 
-from .port_stand_in import (
-    ConversationFacts,
-    Outgoing,
-    SendError,
-    SendFailure,
-    StreamInfo,
-    failure_for,
-    retry_after_seconds,
-)
+from streaming import ConversationFacts, Outgoing, SendError, SendFailure
+from streaming.send_errors import failure_for, retry_after_seconds
+from streaming.stream_fields import teams_entity, web_chat_channel_data
 
 
 class AgentsChannel:
-    """The channel port over one Agents SDK turn."""
+    """Sends the engine's activities as replies in `context`'s conversation."""
 
     def __init__(self, context: TurnContext) -> None:
         self._context = context
 
     async def send(self, activity: Outgoing) -> str | None:
-        """Send `activity`; the id the channel gave it (a stream's id on its first send), None if none."""
         try:
             response = await self._context.send_activity(to_activity(activity))
         except aiohttp.ClientResponseError as error:
@@ -52,32 +39,24 @@ class AgentsChannel:
 
 
 def to_activity(outgoing: Outgoing) -> Activity:
-    """The SDK activity for `outgoing`: stream info both as a `streaminfo` entity and in channelData."""
+    """The SDK activity for `outgoing`, stream fields in a `streaminfo` entity and in `channelData`."""
     activity = Activity(type=outgoing.kind)
     if outgoing.text is not None:
         activity.text = outgoing.text
     if outgoing.kind == "message":
         activity.text_format = TextFormatTypes.markdown
     if outgoing.stream is not None:
-        fields = _stream_fields(outgoing.stream)
         # Only the fields set here reach the wire: the SDK serializes activities with exclude_unset.
-        activity.entities = [StreamInfoEntity.model_validate(fields)]
-        activity.channel_data = fields
+        activity.entities = [StreamInfoEntity.model_validate(teams_entity(outgoing.stream))]
+        activity.channel_data = web_chat_channel_data(outgoing.stream)
     return activity
 
 
-def _stream_fields(info: StreamInfo) -> dict[str, object]:
-    """The stream fields by their wire names, leaving out those the send has no value for."""
-    fields: dict[str, object] = {"streamType": info.stream_type}
-    if info.stream_id is not None:
-        fields["streamId"] = info.stream_id
-    if info.sequence is not None:
-        fields["streamSequence"] = info.sequence
-    return fields
+def conversation_facts(activity: Activity) -> ConversationFacts:
+    """What the engine needs to know about `activity`'s conversation to plan the answer.
 
-
-def facts(activity: Activity) -> ConversationFacts:
-    """What delivery planning needs to know about the conversation of `activity`."""
+    A Teams sub-channel (`msteams:COPILOT`) is planned as its channel, `msteams`.
+    """
     conversation = activity.conversation
     return ConversationFacts(
         channel_id=ChannelId.get_channel(activity.channel_id) or "",

@@ -110,6 +110,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "sensitivityLabelDescription": _param(
         "string", "SENSITIVITY_LABEL_DESCRIPTION: what the label means, shown when hovering over it.", ""
     ),
+    "knowledgeBaseUrl": _param(
+        "string",
+        "KNOWLEDGE_BASE_URL: where the knowledge documents can be read, e.g. https://github.com/<owner>/"
+        "<repo>/blob/main/docs/knowledge, so that citations link there; empty: no links.",
+        "",
+    ),
     "storage": _param(
         "string",
         "STORAGE for conversation state: blob (a storage account this template creates; safe for several "
@@ -172,6 +178,7 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("FEEDBACK", "[parameters('feedback')]"),
     ("SENSITIVITY_LABEL_NAME", "[parameters('sensitivityLabelName')]"),
     ("SENSITIVITY_LABEL_DESCRIPTION", "[parameters('sensitivityLabelDescription')]"),
+    ("KNOWLEDGE_BASE_URL", "[parameters('knowledgeBaseUrl')]"),
     ("STORAGE", "[parameters('storage')]"),
     ("BLOB_CONNECTION_STRING", _BLOB_CONNECTION_STRING),
     ("BLOB_CONTAINER", "bot-state"),
@@ -187,6 +194,10 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("MODEL_BREAKER_FAILURES", "5"),
     ("MODEL_BREAKER_COOLDOWN_SECONDS", "30"),
     ("HISTORY_CHAR_BUDGET", "12000"),
+    # The knowledge search's folder, relative to the app's folder: the project's own documentation.
+    ("KNOWLEDGE_DIR", "docs/knowledge"),
+    ("TOOL_MAX_ROUNDS", "3"),
+    ("TOOL_RESULT_MAX_CHARS", "6000"),
     ("TEAMS_STREAM_INTERVAL", "1.0"),
     ("WEBCHAT_STREAM_INTERVAL", "0.5"),
     ("TYPING_INTERVAL", "3.0"),

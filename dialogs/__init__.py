@@ -1,12 +1,43 @@
-"""The bot's dialogs."""
+"""The bot's dialogs, on botbuilder, and what they keep in state.
 
-from .cancel_and_help_dialog import CancelAndHelpDialog
-from .chat_dialog import AnswerRunner, AnswerWork, ChatDialog, InlineAnswers
-from .help_dialog import HelpDialog
-from .main_dialog import MainDialog
-from .reset_dialog import ResetDialog
-from .settings_dialog import SettingsDialog
+The dialogs load on first use: the Agents SDK host imports the SDK-free modules here (`commands`,
+`user_profile`, `group_chat`, `turn_changes`' `HISTORY_PROPERTY`) without botbuilder.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .turn_changes import HISTORY_PROPERTY, TurnChanges
+
+if TYPE_CHECKING:
+    from .cancel_and_help_dialog import CancelAndHelpDialog
+    from .chat_dialog import AnswerRunner, AnswerWork, ChatDialog, InlineAnswers
+    from .help_dialog import HelpDialog
+    from .main_dialog import MainDialog
+    from .reset_dialog import ResetDialog
+    from .settings_dialog import SettingsDialog
+
+_ON_FIRST_USE = {
+    "AnswerRunner": ".chat_dialog",
+    "AnswerWork": ".chat_dialog",
+    "CancelAndHelpDialog": ".cancel_and_help_dialog",
+    "ChatDialog": ".chat_dialog",
+    "HelpDialog": ".help_dialog",
+    "InlineAnswers": ".chat_dialog",
+    "MainDialog": ".main_dialog",
+    "ResetDialog": ".reset_dialog",
+    "SettingsDialog": ".settings_dialog",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The botbuilder dialogs, imported on first use."""
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_ON_FIRST_USE[name], __name__), name)
+
 
 __all__ = [
     "HISTORY_PROPERTY",

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from botbuilder.core import MessageFactory, StatePropertyAccessor
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
-from botbuilder.dialogs.choices import Choice
+from botbuilder.dialogs.choices import Choice, ListStyle
 from botbuilder.dialogs.prompts import (
     ChoicePrompt,
     NumberPrompt,
     PromptValidatorContext,
     TextPrompt,
 )
+from botbuilder.schema import Activity
 from recognizers_text import Culture
 
+from channels import is_group_conversation
+
 from .cancel_and_help_dialog import CancelAndHelpDialog, question
-from .group_chat import choice_style
 from .turn_changes import TurnChanges
 from .user_profile import (
     MAX_INSTRUCTIONS_CHARS,
@@ -96,7 +98,9 @@ class SettingsDialog(CancelAndHelpDialog):
         choices = [Choice(style.label) for style in AnswerStyle]
         return await step.prompt(
             STYLE_PROMPT,
-            question(STYLE_QUESTION, STYLE_RETRY, choices=choices, style=choice_style(step.context.activity)),
+            question(
+                STYLE_QUESTION, STYLE_RETRY, choices=choices, style=_choice_style(step.context.activity)
+            ),
         )
 
     async def _instructions_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -124,3 +128,9 @@ class SettingsDialog(CancelAndHelpDialog):
         TurnChanges.of(step.context).save_profile(profile)
         await step.context.send_activity(MessageFactory.text(SAVED_TEXT.format(summary=describe(profile))))
         return await step.end_dialog(profile)
+
+
+def _choice_style(activity: Activity) -> ListStyle | None:
+    """How a prompt lists its choices: in the text in a group, where a button's message would carry
+    no @mention and so be ignored; else the prompt's default for the channel (None)."""
+    return ListStyle.in_line if is_group_conversation(activity) else None

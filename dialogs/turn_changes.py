@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-from botbuilder.core import TurnContext
+from typing import TYPE_CHECKING
 
 from answers import HistoryEntry, trim_history
 
 from .user_profile import PROFILE_PROPERTY, UserProfile
+
+if TYPE_CHECKING:
+    from botbuilder.core import TurnContext
 
 HISTORY_PROPERTY = "history"
 """The `ConversationState` property that holds the history."""

@@ -10,12 +10,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from botbuilder.core import Storage
 
 from llm import ModelError
+
+if TYPE_CHECKING:
+    from botbuilder.core import Storage
 
 logger = logging.getLogger(__name__)
 

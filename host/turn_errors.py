@@ -1,10 +1,12 @@
-"""What happens when a turn raises: log it for the operator, tell the user briefly."""
+"""What happens when a turn raises: log it for the operator, tell the user briefly.
+
+SDK-free: both hosts' adapters take `on_turn_error` as their `on_turn_error`.
+"""
 
 from __future__ import annotations
 
 import logging
-
-from botbuilder.core import TurnContext
+from typing import Any, Protocol
 
 from storage import StorageUnavailableError
 
@@ -16,7 +18,16 @@ STORAGE_UNAVAILABLE_REPLY = (
 )
 
 
-async def on_turn_error(context: TurnContext, error: Exception) -> None:
+class FailedTurn(Protocol):
+    """A turn of either SDK (botbuilder's or the Agents SDK's `TurnContext`): its activity, and a reply."""
+
+    @property
+    def activity(self) -> Any: ...
+
+    async def send_activity(self, activity_or_text: str, /) -> Any: ...
+
+
+async def on_turn_error(context: FailedTurn, error: Exception) -> None:
     """The adapter's error handler: never raises, so the channel never sees a 5xx from a turn.
 
     A 5xx would make Teams send the user's message again, and the user would get a second answer.

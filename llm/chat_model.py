@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import Literal, Protocol, TypedDict
 
@@ -12,6 +13,66 @@ class ChatMessage(TypedDict):
 
     role: Literal["system", "user", "assistant"]
     content: str
+
+
+class FunctionCall(TypedDict):
+    """The function a tool call names, and its arguments as the model wrote them (JSON text)."""
+
+    name: str
+    arguments: str
+
+
+class WireToolCall(TypedDict):
+    """One tool call in an assistant message, in the OpenAI wire shape."""
+
+    id: str
+    type: Literal["function"]
+    function: FunctionCall
+
+
+class ToolCallMessage(TypedDict):
+    """The model's turn that asked for tool calls, sent back with their results in the next round."""
+
+    role: Literal["assistant"]
+    content: str | None
+    tool_calls: list[WireToolCall]
+
+
+class ToolResultMessage(TypedDict):
+    """A tool's result, for the model to read: data, in a message of its own."""
+
+    role: Literal["tool"]
+    tool_call_id: str
+    content: str
+
+
+PromptMessage = ChatMessage | ToolCallMessage | ToolResultMessage
+"""Any message of a request: the conversation's, and the tool rounds' of the answer being written."""
+
+ToolChoice = Literal["auto", "none"]
+"""`auto`: the model may call the tools offered; `none`: it must answer in text (the last round)."""
+
+
+class ToolSpec(Protocol):
+    """What the model is told about a tool it may call (answers.tools.Tool has these and more)."""
+
+    name: str
+    description: str
+    parameters: dict[str, object]  # JSON schema of the arguments
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call the model made, complete: its id, the tool's name, the arguments' JSON text."""
+
+    id: str
+    name: str
+    arguments: str
+
+    def wire(self) -> WireToolCall:
+        """The call as an assistant message carries it back to the model."""
+        function: FunctionCall = {"name": self.name, "arguments": self.arguments}
+        return {"id": self.id, "type": "function", "function": function}
 
 
 class ModelError(Exception):
@@ -52,6 +113,11 @@ class ChatModel(Protocol):
     Besides text, the stream may yield `ModelSignal`s (at most one per network read, and none for
     a read that carried text): the answer counts them as signs of life, not as text.
 
+    Given `tools`, the model may call them: the stream then also yields each complete `ToolCall`,
+    after the round's text, once the model has finished (a stream that breaks or is cut off while
+    a call is written raises instead). Without tools the request offers none and nothing of the
+    kind is parsed.
+
     A model whose stream keeps arriving while nobody reads it (an HTTP response, which the
     connection buffers) may set `streams_ahead = True`: the answer then reads it in batches, just
     before each update may go out, which saves a wake-up per token. A lazy generator must not:
@@ -62,8 +128,13 @@ class ChatModel(Protocol):
     """Which model this is, for logs and the start-up banner."""
 
     def stream_chat(
-        self, messages: Sequence[ChatMessage], *, temperature: float | None = None
-    ) -> AsyncIterator[str | ModelSignal]:
+        self,
+        messages: Sequence[PromptMessage],
+        *,
+        temperature: float | None = None,
+        tools: Sequence[ToolSpec] = (),
+        tool_choice: ToolChoice = "auto",
+    ) -> AsyncIterator[str | ModelSignal | ToolCall]:
         """Yield the answer to `messages` piece by piece; raise `ModelError` when the model fails,
         `AnswerCutOff` when it ended the answer early."""
         ...

@@ -6,7 +6,16 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 
-from .chat_model import AnswerCutOff, ChatMessage, ChatModel, ModelError, ModelSignal
+from .chat_model import (
+    AnswerCutOff,
+    ChatModel,
+    ModelError,
+    ModelSignal,
+    PromptMessage,
+    ToolCall,
+    ToolChoice,
+    ToolSpec,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +54,25 @@ class CircuitBreakerModel:
         return self._opened_at is not None and self._clock() - self._opened_at < self._cooldown
 
     async def stream_chat(
-        self, messages: Sequence[ChatMessage], *, temperature: float | None = None
-    ) -> AsyncIterator[str | ModelSignal]:
+        self,
+        messages: Sequence[PromptMessage],
+        *,
+        temperature: float | None = None,
+        tools: Sequence[ToolSpec] = (),
+        tool_choice: ToolChoice = "auto",
+    ) -> AsyncIterator[str | ModelSignal | ToolCall]:
         if self.is_open:
             raise ModelUnavailableError("the model service is unavailable right now")
         try:
-            async for delta in self._model.stream_chat(messages, temperature=temperature):
+            # Without tools, the wrapped model is asked as a model that knows nothing of them.
+            deltas = (
+                self._model.stream_chat(
+                    messages, temperature=temperature, tools=tools, tool_choice=tool_choice
+                )
+                if tools
+                else self._model.stream_chat(messages, temperature=temperature)
+            )
+            async for delta in deltas:
                 yield delta
         except AnswerCutOff:
             self._record_success()

@@ -6,6 +6,7 @@ import orjson
 
 from .chat_model import ModelError
 from .think_block import LeadingThinkBlock
+from .tool_calls import ToolCallFragments
 
 
 class CompletionEvents:
@@ -18,10 +19,13 @@ class CompletionEvents:
     send it in `delta.reasoning_content`, Ollama, OpenRouter and newer vLLM in `delta.reasoning`,
     servers without a reasoning parser in a leading `<think>` block of the content. Chunks without
     choices (usage, Azure's prompt filter results) or without a delta (Azure's asynchronous filter
-    annotations) carry no text. The text before an end or an error is kept.
+    annotations) carry no text. The text before an end or an error is kept. Given `tool_calls`,
+    the fragments of tool calls in `delta.tool_calls` go there; without, they are not looked for.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tool_calls: ToolCallFragments | None = None) -> None:
+        self.tool_calls = tool_calls
+        """Where the tool calls in the stream are put together; None when no tools were offered."""
         self._pending = b""
         self._think: LeadingThinkBlock | None = LeadingThinkBlock()
         self.finish_reason: str | None = None
@@ -91,11 +95,15 @@ class CompletionEvents:
         delta = choice.get("delta")
         if not delta:
             return ""
-        if delta.get("reasoning_content") or delta.get("reasoning"):
-            self.reasoned = True
         text = delta.get("content")
-        if not text or self._think is None:
-            return text or ""
+        if self.tool_calls is not None and (calls := delta.get("tool_calls")):
+            self.tool_calls.add(calls)
+        if not text:
+            if delta.get("reasoning_content") or delta.get("reasoning"):
+                self.reasoned = True
+            return ""
+        if self._think is None:
+            return text
         text = self._think.feed(text)
         self.reasoned = self.reasoned or self._think.reasoned
         if self._think.settled:

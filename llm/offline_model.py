@@ -6,7 +6,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
 
-from .chat_model import ChatMessage
+from .chat_model import PromptMessage, ToolChoice, ToolSpec
 
 _TOKEN = re.compile(r"\s*\S+")
 _QUOTE_LIMIT = 200
@@ -41,8 +41,14 @@ class OfflineChatModel:
         self._first_token_delay = first_token_delay
 
     async def stream_chat(
-        self, messages: Sequence[ChatMessage], *, temperature: float | None = None
+        self,
+        messages: Sequence[PromptMessage],
+        *,
+        temperature: float | None = None,
+        tools: Sequence[ToolSpec] = (),
+        tool_choice: ToolChoice = "auto",
     ) -> AsyncIterator[str]:
+        """The fixed answer, whatever tools are offered: it calls none."""
         question = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
         await asyncio.sleep(self._first_token_delay)
         for match in _TOKEN.finditer(offline_answer(question)):

@@ -9,9 +9,18 @@ import aiohttp
 import httpx2  # the `openai` package's HTTP client; its errors surface while the body streams
 import openai
 
-from .chat_model import AnswerCutOff, ChatMessage, ModelError, ModelSignal
+from .chat_model import (
+    AnswerCutOff,
+    ModelError,
+    ModelSignal,
+    PromptMessage,
+    ToolCall,
+    ToolChoice,
+    ToolSpec,
+)
 from .completion_events import CompletionEvents
 from .response_body import body_chunks
+from .tool_calls import ToolCallFragments
 
 CUT_OFF_REASONS = frozenset({"length", "content_filter"})
 """Finish reasons that end an answer before the model was done with it."""
@@ -34,22 +43,33 @@ class OpenAIChatModel:
     """The answer keeps arriving in the connection's buffer while nobody reads it (see ChatModel)."""
 
     async def stream_chat(
-        self, messages: Sequence[ChatMessage], *, temperature: float | None = None
-    ) -> AsyncIterator[str | ModelSignal]:
+        self,
+        messages: Sequence[PromptMessage],
+        *,
+        temperature: float | None = None,
+        tools: Sequence[ToolSpec] = (),
+        tool_choice: ToolChoice = "auto",
+    ) -> AsyncIterator[str | ModelSignal | ToolCall]:
         """The answer's text, read from the raw server-sent events, one piece per network read.
 
         A read that carried no text yields a `ModelSignal` instead: `REASONING` if the model was
         reasoning, else `ALIVE`. The client still builds, authenticates and retries the request;
         only the streamed body is parsed here, because building a typed chunk object per token
-        costs several times more CPU than the rest of the bot's work for that token.
+        costs several times more CPU than the rest of the bot's work for that token. With `tools`,
+        the tool calls the model made follow its text, once the stream has ended complete.
         """
+        # The messages travel in extra_body: the client's type-driven transform would walk every
+        # message (about 0.1 ms each, per request), and these plain dicts need none.
+        body: dict[str, object] = {"messages": list(messages)}
+        if tools:
+            body["tools"] = [_function(tool) for tool in tools]
+            if tool_choice != "auto":
+                body["tool_choice"] = tool_choice
         try:
             request = self._client.chat.completions.with_streaming_response.create(
                 model=self._model,
-                # The messages travel in extra_body: the client's type-driven transform would walk
-                # every message (about 0.1 ms each, per request), and role/content dicts need none.
                 messages=[],
-                extra_body={"messages": list(messages)},
+                extra_body=body,
                 temperature=self._temperature if temperature is None else temperature,
                 stream=True,
                 timeout=self._stream_timeout(),
@@ -57,7 +77,7 @@ class OpenAIChatModel:
             # Leaving this block, also by cancellation, closes the HTTP response: the server
             # sees the connection close and stops generating.
             async with request as response:
-                events = CompletionEvents()
+                events = CompletionEvents(ToolCallFragments() if tools else None)
                 async for chunk in body_chunks(response):
                     # One piece per read, however many events it holds: a caller that reads in
                     # batches (see `streams_ahead`) gets a batch in one step.
@@ -72,6 +92,9 @@ class OpenAIChatModel:
                 if rest:
                     yield rest
             _raise_if_incomplete(events)
+            if events.tool_calls is not None:
+                for call in events.tool_calls.calls():
+                    yield call
         except (httpx2.RequestError, openai.APIConnectionError, aiohttp.ClientError, TimeoutError) as error:
             raise ModelError(_connection_problem(error)) from error
         except zlib.error as error:
@@ -137,6 +160,14 @@ def _connection_problem(error: BaseException) -> str:
     if isinstance(error, httpx2.RequestError):
         return "the connection to the model service broke"
     return "the model service could not be reached"
+
+
+def _function(tool: ToolSpec) -> dict[str, object]:
+    """A tool as the request offers it: a function definition."""
+    return {
+        "type": "function",
+        "function": {"name": tool.name, "description": tool.description, "parameters": tool.parameters},
+    }
 
 
 def _raise_if_incomplete(events: CompletionEvents) -> None:

@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
-
-from botbuilder.core import Middleware, TurnContext
 
 _turn_fields: ContextVar[dict[str, str]] = ContextVar("turn_fields", default={})  # noqa: B039 - never mutated
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
@@ -31,24 +29,6 @@ def log_fields(**fields: str) -> Iterator[None]:
         yield
     finally:
         _turn_fields.reset(token)
-
-
-class TurnLogContextMiddleware(Middleware):
-    """Puts the turn's ids on every log record written while the turn (and its tasks) run.
-
-    An answer's own turn (a proactive continuation) is logged with the id of the user's message
-    it answers, so that one id follows a message from its arrival to its final answer.
-    """
-
-    async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
-        activity = context.activity
-        answered = activity.relates_to.activity_id if activity.relates_to else None
-        with log_fields(
-            conversation_id=activity.conversation.id if activity.conversation else "",
-            activity_id=answered or activity.id or "",
-            channel_id=activity.channel_id or "",
-        ):
-            await logic()
 
 
 class _TurnFieldsAndRedaction(logging.Filter):

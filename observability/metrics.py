@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiohttp import web
-from botbuilder.core import Middleware, TurnContext
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -119,19 +117,3 @@ class BotMetrics:
         response = web.Response(body=generate_latest(self.registry))
         response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
         return response
-
-
-class TurnTimingMiddleware(Middleware):
-    """Times every turn into `bot_turn_seconds`."""
-
-    def __init__(self, metrics: BotMetrics) -> None:
-        self._metrics = metrics
-
-    async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
-        started = time.perf_counter()
-        try:
-            await logic()
-        finally:
-            kind = context.activity.type or "unknown"
-            kind = getattr(kind, "value", kind)  # the SDK's own activities carry the enum member
-            self._metrics.turn_seconds.labels(kind).observe(time.perf_counter() - started)

@@ -3,14 +3,19 @@
 The SDK's storages read an item's eTag from the dict key `e_tag` or the attribute `e_tag`; `*` or no
 eTag means "overwrite", an empty one is an error, and any other value must match the stored item's.
 Values are flattened with jsonpickle as the SDK's `CosmosDbPartitionedStorage` does, so SDK objects in
-state (`DialogState`, `DialogInstance`, prompt options, activities) come back as the same classes.
+state (`DialogState`, `DialogInstance`, prompt options, activities) come back as the same classes. An
+object whose class this environment cannot import (botbuilder's `DialogState` read by the Agents SDK
+host, which has no botbuilder) comes back as a `ForeignObject` and is written back as it was stored,
+so that either host can save a conversation's state without breaking it for the other.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
+from jsonpickle import handlers, tags
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
 
@@ -81,4 +86,37 @@ def decode(text: str, etag: str) -> object:
     flat = json.loads(text)
     flat["e_tag"] = etag
     # safe=True: never eval() a stored `py/repr`.
-    return Unpickler(safe=True).restore(flat)
+    return _keep_foreign(Unpickler(safe=True).restore(flat))
+
+
+class ForeignObject(dict[str, Any]):
+    """A stored object of a class this environment cannot import, as its stored JSON (`py/object` too).
+
+    jsonpickle restores such an object as that JSON, but flattening it again drops its `py/object`
+    tag, and the other environment would then read a plain dict; this keeps the tag.
+    """
+
+
+class _ForeignObjectHandler(handlers.BaseHandler):
+    """Writes a `ForeignObject` back as the JSON it was read from."""
+
+    def flatten(self, obj: ForeignObject, data: dict[str, Any]) -> dict[str, Any]:
+        return dict(obj)
+
+    def restore(self, data: dict[str, Any]) -> object:  # never called: stored under its own class
+        return ForeignObject(data)
+
+
+handlers.register(ForeignObject, _ForeignObjectHandler)
+
+
+def _keep_foreign(value: object) -> object:
+    """`value` with each object jsonpickle could not restore (a dict still tagged) as a `ForeignObject`."""
+    if isinstance(value, dict):
+        if tags.OBJECT in value:
+            return ForeignObject(value)
+        for key, item in value.items():
+            value[key] = _keep_foreign(item)
+    elif isinstance(value, list):
+        value[:] = [_keep_foreign(item) for item in value]
+    return value

@@ -234,15 +234,16 @@ class AnswerStream:
                 note = STOP_NOTES.get(self._stop_reason)
             elif note is None and self._feed.cut_off is not None:
                 note = CUT_OFF_NOTES.get(self._feed.cut_off, CUT_OFF_NOTE)
-            if self._stop_reason is StopReason.STOPPED_BY_USER:
-                # The channel refuses anything more on this stream; the user chose to see no more.
-                self._final_text = self._text.text[: self._text.shown_end]
-            else:
+            if self._stop_reason is not StopReason.STOPPED_BY_USER:
                 # Notes and the empty-answer text are the bot's own: they carry no marks.
                 marks = self._marks if self._text.text else None
                 tail = self._tail(marks, note)
                 self._final_text = with_note(self._text.text, tail) or EMPTY_ANSWER_TEXT
                 await self._final.deliver_rest(tail, marks)
+            if self._stop_reason is StopReason.STOPPED_BY_USER:
+                # The channel refuses anything more on this stream (its final too, if the user
+                # pressed Stop before it went out); the user chose to see no more than it showed.
+                self._final_text = self._text.text[: self._text.shown_end]
         finally:
             self._report_end()  # Also when delivery failed unexpectedly: active answers must fall.
 

@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 class AnswerFilter(Protocol):
-    """What decides which answer text may be shown (see `safety.moderation.Moderator`)."""
+    """What decides which answer text may be shown (see `safety.moderator.Moderator`)."""
 
     def first_blocked(self, text: str) -> int | None:
         """Where blocked content starts in `text`, if anywhere (cheap: called before every update)."""

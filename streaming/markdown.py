@@ -137,9 +137,13 @@ def _index_within(text: str, limit: int) -> int:
 
 
 def _last_cut(text: str, separator: str, start: int, end: int, avoided: list[tuple[int, int]]) -> int | None:
-    """The end of the last `separator` after `start` and by `end` that is not inside an avoided span."""
+    """The end of the last `separator` from `start` on and by `end` that is not inside an avoided span.
+
+    One right at `start` counts (seen text tends to end before a word's space), but not at 0: a
+    piece of only a separator would show nothing.
+    """
     before = end
-    while (found := text.rfind(separator, start, before)) > start:
+    while (found := text.rfind(separator, max(start, 1), before)) >= 0:
         cut = found + len(separator)
         inside = next((span for span in avoided if span[0] < cut < span[1]), None)
         if inside is None:

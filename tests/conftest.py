@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import AsyncExitStack
+from typing import Protocol
 
 import aiohttp
 import pytest
 
+from answers.tools import Tool
 from app import create_app
 from config import DefaultConfig
 from tests.support.bot import BotClient
@@ -31,7 +33,11 @@ ANSWER_TOKENS = [
 ]
 ANSWER_TOKEN_DELAY = 0.25
 
-StartBot = Callable[[dict[str, str]], Awaitable[BotClient]]
+
+class StartBot(Protocol):
+    """Starts the bot with the given environment and, optionally, tools its model may call."""
+
+    def __call__(self, env: dict[str, str], *, tools: Sequence[Tool] = ()) -> Awaitable[BotClient]: ...
 
 
 @pytest.fixture
@@ -57,8 +63,8 @@ async def start_bot(connector: RecordingConnector, model_server: ModelServer) ->
     async with AsyncExitStack() as stack:
         session = await stack.enter_async_context(aiohttp.ClientSession())
 
-        async def start(env: dict[str, str]) -> BotClient:
-            app = create_app(DefaultConfig({"STORAGE": "memory", **env}))
+        async def start(env: dict[str, str], *, tools: Sequence[Tool] = ()) -> BotClient:
+            app = create_app(DefaultConfig({"STORAGE": "memory", **env}), tools=tools)
             url = await stack.enter_async_context(serve(app))
             return BotClient(url, session, app)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config import ConfigError, DefaultConfig
+from config import AUTH_ENDPOINT_DEFAULTS, PUBLIC_AZURE_CALLER_ID, ConfigError, DefaultConfig
 from streaming import AnswerMarks, SensitivityLabel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +56,25 @@ def test_bot_identity_uses_the_sdk_names() -> None:
         "singletenant",
         "tenant",
     )
+
+
+def test_the_written_out_endpoint_defaults_are_the_sdks_own() -> None:
+    """config.py spells botbuilder's public-cloud constants out, so that it imports without botbuilder."""
+    from botbuilder.schema import CallerIdConstants
+    from botframework.connector.auth import AuthenticationConstants as Sdk
+
+    assert AUTH_ENDPOINT_DEFAULTS == {
+        "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": Sdk.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL,
+        "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": Sdk.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
+        "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": Sdk.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
+        "TO_CHANNEL_FROM_BOT_LOGIN_URL": Sdk.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX,
+        "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": Sdk.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
+        "OAUTH_URL": Sdk.OAUTH_URL,
+    }
+    assert PUBLIC_AZURE_CALLER_ID == CallerIdConstants.public_azure_channel
+    parameterized = DefaultConfig({"TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": "https://issuer.example"})
+    assert parameterized.CALLER_ID == CallerIdConstants.public_azure_channel
+    assert parameterized.OAUTH_URL == Sdk.OAUTH_URL
 
 
 @pytest.mark.parametrize(
@@ -118,6 +137,8 @@ def test_the_app_insights_connection_string_is_kept_tidy_and_secret() -> None:
         ({"TEAMS_STREAM_INTERVAL": "0.2"}, "TEAMS_STREAM_INTERVAL"),
         ({"MODEL_TEMPERATURE": "hot"}, "MODEL_TEMPERATURE"),
         ({"HISTORY_CHAR_BUDGET": "-1"}, "HISTORY_CHAR_BUDGET"),
+        ({"TOOL_MAX_ROUNDS": "0"}, "TOOL_MAX_ROUNDS"),
+        ({"TOOL_RESULT_MAX_CHARS": "lots"}, "TOOL_RESULT_MAX_CHARS"),
         ({"OPENAI_BASE_URL": "localhost:11434"}, "OPENAI_BASE_URL"),
         ({"MODEL_PROVIDER": "llama"}, "MODEL_PROVIDER"),
         ({"MODEL_PROVIDER": "openai"}, "OPENAI_API_KEY"),

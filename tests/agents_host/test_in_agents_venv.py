@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from tests.support.agents_host import agents_interpreter
 from tests.support.bot_process import ROOT
 
 SDK_TESTS = Path(__file__).resolve().parent / "sdk"
 
 
-async def test_the_binding_tests_pass_in_the_agents_sdk_environment(agents_interpreter: Path) -> None:
+async def test_the_binding_tests_pass_in_the_agents_sdk_environment() -> None:
     process = await asyncio.create_subprocess_exec(
-        str(agents_interpreter),
+        str(agents_interpreter()),
         "-m",
         "pytest",
         str(SDK_TESTS),

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.playground import E2E_DIR, PLAYGROUND_CLI, REPO_DIR, Playground
+from tests.support.agents_host import agents_host_process
 from tests.support.bot_process import BotProcess
 
 #: Pace of the bot's offline model: its ~110-word answer then takes about four seconds, long
@@ -77,12 +78,15 @@ def playground_cli() -> Path:
     return PLAYGROUND_CLI
 
 
+#: The bots' settings: the offline model at the pace above.
+OFFLINE_BOT_ENV = {"MODEL_PROVIDER": "offline", "OFFLINE_MODEL_TOKENS_PER_SECOND": OFFLINE_TOKENS_PER_SECOND}
+
+
 @pytest.fixture(scope="session")
 def bot(artifacts_dir: Path) -> Iterator[BotProcess]:
     """The repository's bot with its offline model, shared by all end-to-end tests."""
     env = {
-        "MODEL_PROVIDER": "offline",
-        "OFFLINE_MODEL_TOKENS_PER_SECOND": OFFLINE_TOKENS_PER_SECOND,
+        **OFFLINE_BOT_ENV,
         "SENSITIVITY_LABEL_NAME": SENSITIVITY_LABEL[0],
         "SENSITIVITY_LABEL_DESCRIPTION": SENSITIVITY_LABEL[1],
     }
@@ -146,6 +150,21 @@ def expect_replies_playground(start_playground: Callable[..., Playground]) -> Pl
 def browser_playground(start_playground: Callable[..., Playground]) -> Playground:
     """A Teams Playground of its own for the browser test, whose page takes its WebSockets."""
     return start_playground("browser", channel="msteams")
+
+
+@pytest.fixture(scope="session")
+def agents_host_playground(playground_cli: Path, artifacts_dir: Path) -> Iterator[Playground]:
+    """A Teams Playground (``-c msteams``) in front of the Agents SDK host (``python -m agents_host``
+    from its own environment), with the same offline model."""
+    with agents_host_process(OFFLINE_BOT_ENV) as host:
+        playground = Playground(host.endpoint, channel="msteams")
+        try:
+            yield playground.start()
+        finally:
+            playground.stop()
+            playground.save_artifacts(artifacts_dir / "playground-agents-host")
+            playground.cleanup()
+            host.save_artifacts(artifacts_dir / "agents-host")
 
 
 @pytest.fixture(scope="session")

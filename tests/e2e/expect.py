@@ -8,7 +8,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from llm.offline_model import offline_answer
-from tests.e2e.playground import ConversationStream, Frame, Turn, in_conversation, stream_info
+from tests.e2e.playground import (
+    ConversationStream,
+    Frame,
+    Playground,
+    Turn,
+    error_exchanges,
+    in_conversation,
+    stream_info,
+)
+from tests.support.connector import stream_channel_data, web_chat_fields
 
 #: How long one answer may take to arrive completely (it takes about four seconds).
 REPLY_LIMIT = 60.0
@@ -69,3 +78,51 @@ def gaps(calls: Iterable[dict[str, Any]]) -> list[float]:
     """Seconds between consecutive recorded calls (by the Playground's arrival timestamps)."""
     stamps = [c["timestamp"] / 1000 for c in calls]
     return [round(b - a, 3) for a, b in itertools.pairwise(stamps)]
+
+
+async def check_personal_chat_stream(pg: Playground) -> None:
+    """A Teams 1:1 chat: "Thinking…", then one bubble whose text only grows, then the whole answer;
+    the bot's sends keep to the stream protocol at Teams' pace."""
+    marker = new_marker("personal")
+    question = f"Hello bot ({marker}), what can you do?"
+
+    async with pg.conversation_stream() as stream:
+        reply = await pg.post_and_wait(stream, pg.personal_chat_id, question, limit=REPLY_LIMIT)
+    turn = pg.turn(pg.personal_chat_id, marker)
+
+    # The chat pane: one createMessage with the informative text ...
+    assert reply.actions[0] == "createMessage", reply.actions
+    assert reply.stream_types[0] == "informative", reply.stream_types
+    assert reply.texts[0].strip(), "the informative start must carry text"
+    assert [f["message"]["messageId"] for f in bot_frames(stream, pg.personal_chat_id)].count(
+        reply.message_id
+    ) == len(reply.frames), "another bot bubble appeared during the answer"
+    # ... then updateMessage frames on the same message whose text only grows ...
+    assert set(reply.actions[1:]) == {"updateMessage"}, reply.actions
+    streamed = [t for t, kind in zip(reply.texts, reply.stream_types, strict=True) if kind == "streaming"]
+    assert len(streamed) >= 2, f"expected several streaming updates, got {reply.stream_types}"
+    assert streamed[0].strip()
+    assert_only_grows([*streamed, reply.text])
+    # ... then the final text, equal to the model's full answer.
+    assert reply.stream_types[-1] == "final", reply.stream_types
+    assert reply.text == full_answer(question)
+
+    # What the bot sent: an informative start (201 with the stream id), updates numbered
+    # 2, 3, ... at Teams' pace, one final message without a sequence number.
+    assert_success(turn)
+    sent = turn.sent
+    assert [a["type"] for a in sent] == ["typing"] * (len(sent) - 1) + ["message"], sent
+    infos = [stream_info(a) for a in sent]
+    assert infos[0] == {"type": "streaminfo", "streamType": "informative", "streamSequence": 1}
+    assert turn.statuses[0] == 201
+    stream_id = turn.calls[0]["response"]["body"]["id"]
+    assert stream_id == reply.message_id
+    updates = infos[1:-1]
+    assert [u["streamSequence"] for u in updates] == list(range(2, 2 + len(updates)))
+    assert all(u["streamId"] == stream_id for u in updates)
+    assert infos[-1] == {"type": "streaminfo", "streamId": stream_id, "streamType": "final"}
+    assert sent[-1]["text"] == reply.text
+    for activity in sent:  # Web Chat reads the same fields from channelData (see web_chat_fields)
+        assert stream_channel_data(activity) == web_chat_fields(stream_info(activity)), activity
+    assert all(gap >= 0.99 for gap in gaps(turn.calls)), f"faster than one send a second: {gaps(turn.calls)}"
+    assert error_exchanges(pg.recording()) == []

@@ -11,66 +11,20 @@ import pytest
 
 from tests.e2e.expect import (
     REPLY_LIMIT,
-    assert_only_grows,
     assert_success,
     bot_frames,
-    full_answer,
-    gaps,
+    check_personal_chat_stream,
     group_answer,
     new_marker,
 )
 from tests.e2e.playground import TO_BOT, Playground, error_exchanges, stream_info
-from tests.support.connector import stream_channel_data, web_chat_fields
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_personal_chat_streams_the_answer_into_one_bubble(teams_playground: Playground) -> None:
     """1:1 chat: "Thinking…", then one bubble whose text only grows, then the whole answer."""
-    pg = teams_playground
-    marker = new_marker("personal")
-    question = f"Hello bot ({marker}), what can you do?"
-
-    async with pg.conversation_stream() as stream:
-        reply = await pg.post_and_wait(stream, pg.personal_chat_id, question, limit=REPLY_LIMIT)
-    turn = pg.turn(pg.personal_chat_id, marker)
-
-    # The chat pane: one createMessage with the informative text ...
-    assert reply.actions[0] == "createMessage", reply.actions
-    assert reply.stream_types[0] == "informative", reply.stream_types
-    assert reply.texts[0].strip(), "the informative start must carry text"
-    assert [f["message"]["messageId"] for f in bot_frames(stream, pg.personal_chat_id)].count(
-        reply.message_id
-    ) == len(reply.frames), "another bot bubble appeared during the answer"
-    # ... then updateMessage frames on the same message whose text only grows ...
-    assert set(reply.actions[1:]) == {"updateMessage"}, reply.actions
-    streamed = [t for t, kind in zip(reply.texts, reply.stream_types, strict=True) if kind == "streaming"]
-    assert len(streamed) >= 2, f"expected several streaming updates, got {reply.stream_types}"
-    assert streamed[0].strip()
-    assert_only_grows([*streamed, reply.text])
-    # ... then the final text, equal to the model's full answer.
-    assert reply.stream_types[-1] == "final", reply.stream_types
-    assert reply.text == full_answer(question)
-
-    # What the bot sent: an informative start (201 with the stream id), updates numbered
-    # 2, 3, ... at Teams' pace, one final message without a sequence number.
-    assert_success(turn)
-    sent = turn.sent
-    assert [a["type"] for a in sent] == ["typing"] * (len(sent) - 1) + ["message"], sent
-    infos = [stream_info(a) for a in sent]
-    assert infos[0] == {"type": "streaminfo", "streamType": "informative", "streamSequence": 1}
-    assert turn.statuses[0] == 201
-    stream_id = turn.calls[0]["response"]["body"]["id"]
-    assert stream_id == reply.message_id
-    updates = infos[1:-1]
-    assert [u["streamSequence"] for u in updates] == list(range(2, 2 + len(updates)))
-    assert all(u["streamId"] == stream_id for u in updates)
-    assert infos[-1] == {"type": "streaminfo", "streamId": stream_id, "streamType": "final"}
-    assert sent[-1]["text"] == reply.text
-    for activity in sent:  # Web Chat reads the same fields from channelData (see web_chat_fields)
-        assert stream_channel_data(activity) == web_chat_fields(stream_info(activity)), activity
-    assert all(gap >= 0.99 for gap in gaps(turn.calls)), f"faster than one send a second: {gaps(turn.calls)}"
-    assert error_exchanges(pg.recording()) == []
+    await check_personal_chat_stream(teams_playground)
 
 
 async def test_group_chat_mention_gets_one_plain_message(teams_playground: Playground) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safety.limits import BUSY_REPLY, TOO_FAST_REPLY, TOO_LONG_REPLY
+from safety.user_limits import BUSY_REPLY, TOO_FAST_REPLY, TOO_LONG_REPLY
 from tests.conftest import StartBot
 from tests.support.activities import user_message
 from tests.support.connector import RecordingConnector, is_stream_update

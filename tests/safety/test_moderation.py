@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from safety.moderation import BLOCKED_REPLY
+from safety.moderator import BLOCKED_REPLY
 from streaming.notes import WITHHELD_NOTE
 from tests.conftest import StartBot
 from tests.support.activities import user_message

@@ -238,6 +238,11 @@ def test_a_split_keeps_what_the_user_has_seen() -> None:
     assert split_piece("", "one two three " + "x" * 40, 20, 30).end == 30
 
 
+def test_a_split_right_where_the_seen_text_ends_keeps_the_next_word_whole() -> None:
+    # Seen text tends to end before a space: the next token starts with one.
+    assert split_piece("", " w0 w1 w2 w3 w4 w5 w6 w7", 18, 20).end == 19
+
+
 def test_a_split_prefers_the_paragraph_break_before_a_table() -> None:
     rows = "".join(f"| {number} | {number * 2} |\n" for number in range(10))
     text = f"Some words first.\n\n| n | double |\n|---|---|\n{rows}\nAfter."

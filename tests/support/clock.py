@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+from collections.abc import Awaitable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 SETTLE_ROUNDS = 50
 """Event-loop passes that let every task woken by a move of the clock run until it waits again."""
@@ -43,16 +47,44 @@ class ManualClock:
 
     async def advance(self, seconds: float) -> None:
         """Move the clock `seconds` on; every task due meanwhile runs at its time."""
-        target = self._now + seconds
+        await self.advance_to(self._now + seconds)
+
+    async def advance_to(self, target: float) -> None:
+        """Move the clock on to `target`; every task due meanwhile runs at its time."""
         await settle()
-        while self._sleepers and self._sleepers[0][0] <= target:
-            when, _, wake = heapq.heappop(self._sleepers)
+        while (when := self._next_wake()) is not None and when <= target:
+            _, _, wake = heapq.heappop(self._sleepers)
             self._now = max(self._now, when)
-            if not wake.done():
-                wake.set_result(None)
-                await settle()
-        self._now = target
+            wake.set_result(None)
+            await settle()
+        self._now = max(self._now, target)
         await settle()
+
+    async def run_until_done(self, awaitable: Awaitable[T], *, within: float = 3600.0) -> T:
+        """Await `awaitable`, moving the clock from one sleeper to the next until it is done.
+
+        Fails if it is still running `within` seconds from now, or waits for something that no
+        move of the clock can bring (it would hang otherwise).
+        """
+        task = asyncio.ensure_future(awaitable)
+        deadline = self._now + within
+        await settle()
+        while not task.done():
+            when = self._next_wake()
+            if when is None or when > deadline:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                raise AssertionError(
+                    f"still running at {self._now:g} s, with nothing due within {within:g} s"
+                )
+            await self.advance_to(when)
+        return task.result()
+
+    def _next_wake(self) -> float | None:
+        """When the next sleeper still waiting is due, if any (sleeps cancelled meanwhile drop out)."""
+        while self._sleepers and self._sleepers[0][2].done():
+            heapq.heappop(self._sleepers)
+        return self._sleepers[0][0] if self._sleepers else None
 
 
 async def settle() -> None:

@@ -29,6 +29,19 @@ class ModelRequest:
     body: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ScriptedCall:
+    """A tool call the server makes, streamed as OpenAI streams it (see `ModelServer.tool_rounds`)."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+ARGUMENT_FRAGMENT = 5
+"""Characters of a call's arguments per streamed fragment."""
+
+
 @dataclass
 class ModelServer:
     """Streams `tokens`, waiting `first_token_delay` before the first and `token_delay` between.
@@ -54,6 +67,13 @@ class ModelServer:
     error_after: int | None = None
     """Send an in-stream error event (as OpenAI does) after that many tokens."""
     answer_with: Callable[[list[dict[str, Any]]], list[str]] | None = None
+    tool_rounds: list[list[ScriptedCall]] = field(default_factory=list)
+    """Each request that offers tools takes the next of these and calls those tools (in parallel
+    if several), instead of answering, unless its `tool_choice` is `none`; then the tokens come."""
+    text_before_calls: str = ""
+    """Text the model writes before its tool calls, in the same response."""
+    ignore_tool_choice: bool = False
+    """Call tools even when the request's `tool_choice` is `none`, as some servers do."""
     compress: bool = False
     """Encode the stream (gzip or deflate, as the request accepts)."""
     requests: list[ModelRequest] = field(default_factory=list)
@@ -104,6 +124,9 @@ class ModelServer:
             await asyncio.sleep(self.first_token_delay)
             for line in self.preamble:
                 await response.write(line)
+            if self._calls_tools(body):
+                await self._send_tool_calls(response, self.tool_rounds.pop(0))
+                return response
             await self._send(response, {"role": "assistant", "content": ""}, None)
             tokens = self.answer_with(body["messages"]) if self.answer_with else self.tokens
             for index, token in enumerate(tokens):
@@ -134,8 +157,37 @@ class ModelServer:
             raise
         return response
 
+    def _calls_tools(self, body: dict[str, Any]) -> bool:
+        may_call = body.get("tool_choice", "auto") != "none" or self.ignore_tool_choice
+        return bool(body.get("tools") and self.tool_rounds and may_call)
+
+    async def _send_tool_calls(self, response: web.StreamResponse, calls: list[ScriptedCall]) -> None:
+        """Stream `calls` as OpenAI does: each call's id and name on its first fragment, then its
+        arguments in pieces under the same index, calls one after another, then `tool_calls`."""
+        delta: dict[str, Any] = {"role": "assistant", "content": None}
+        if self.text_before_calls:
+            await self._send(response, {**delta, "content": self.text_before_calls}, None)
+            delta = {}
+        for index, call in enumerate(calls):
+            first = {"index": index, "id": call.id, "type": "function"}
+            await self._send(
+                response,
+                {**delta, "tool_calls": [{**first, "function": {"name": call.name, "arguments": ""}}]},
+                None,
+            )
+            delta = {}
+            for start in range(0, len(call.arguments), ARGUMENT_FRAGMENT):
+                await asyncio.sleep(self.token_delay)
+                piece = call.arguments[start : start + ARGUMENT_FRAGMENT]
+                await self._send(
+                    response, {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}, None
+                )
+        await self._send(response, {}, "tool_calls")
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+
     @staticmethod
-    async def _send(response: web.StreamResponse, delta: dict[str, str], finish_reason: str | None) -> None:
+    async def _send(response: web.StreamResponse, delta: dict[str, Any], finish_reason: str | None) -> None:
         chunk = {
             "id": "chatcmpl-local",
             "object": "chat.completion.chunk",

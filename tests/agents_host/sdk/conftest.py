@@ -11,9 +11,9 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 
-from agents_host.app import on_turn_error
 from agents_host.auth import connections
 from config import DefaultConfig
+from host import on_turn_error
 from tests.support.connector import RecordingConnector
 from tests.support.loopback import serve
 

@@ -6,8 +6,8 @@ import pytest
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 
-from agents_host.channel import AgentsChannel, facts
-from agents_host.port_stand_in import ConversationFacts, Outgoing, SendError, SendFailure, StreamInfo
+from agents_host.channel import AgentsChannel, conversation_facts
+from streaming import ConversationFacts, Outgoing, SendError, SendFailure, StreamInfo
 from tests.agents_host.sdk.conftest import InTurn
 from tests.support.activities import user_message
 from tests.support.connector import Fault, RecordingConnector, is_stream_update
@@ -38,7 +38,8 @@ async def test_a_stream_gets_its_id_from_the_first_send_and_keeps_to_the_protoco
     first, update, final = (item.activity for item in connector.received)
     # The connector also checks that the entity and channelData carry the same fields.
     assert first["entities"] == [{"type": "streaminfo", "streamType": "informative", "streamSequence": 1}]
-    assert first["channelData"] == {"streamType": "informative", "streamSequence": 1}
+    # Web Chat's rule (streaming/stream_fields.py): a stream's first send has no sequence in channelData.
+    assert first["channelData"] == {"streamType": "informative"}
     assert update["channelData"] == {"streamType": "streaming", "streamId": stream_id, "streamSequence": 2}
     assert final["channelData"] == {"streamType": "final", "streamId": stream_id}
     assert (final["type"], final["textFormat"], final["text"]) == ("message", "markdown", "Hello **world**")
@@ -166,4 +167,4 @@ async def test_a_connector_that_cannot_be_reached_is_transient(in_turn: InTurn) 
 def test_facts_come_from_the_inbound_activity(
     inbound: dict[str, object], expected: ConversationFacts
 ) -> None:
-    assert facts(Activity.model_validate(inbound)) == expected
+    assert conversation_facts(Activity.model_validate(inbound)) == expected
