@@ -117,8 +117,16 @@ async def test_the_user_sees_the_tools_status_and_the_model_gets_calls_and_resul
     }
     # Only the result messages carry tool output: the system prompt is the same in both rounds.
     assert second.body["messages"][0] == system
-    # The passage the answer marks is what it cites (see answers/citing.py).
+    # The passage the answer marks is what it cites (see answers/citing.py): a claim on the final.
     assert "the answer cites [1] Weather today" in caplog.messages
+    [final] = [item for item in connector.received if is_final(item)]
+    [claim] = (final.message_entity or {})["citation"]
+    appearance = claim["appearance"]
+    assert (claim["position"], appearance["name"], appearance["url"]) == (
+        1,
+        "Weather today",
+        "https://example.org/weather",
+    )
 
     # The history keeps the question and the answer, not the tool rounds.
     await bot.answers_done()
