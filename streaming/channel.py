@@ -51,3 +51,5 @@ class ConversationFacts:
     """Teams: "personal", "groupChat" or "channel"; None on channels that do not say."""
     expect_replies: bool
     """The request's replies go back in its HTTP response (`deliveryMode: expectReplies`)."""
+    group: bool = False
+    """More people than the user and the bot take part (a Teams group chat or channel)."""
