@@ -46,10 +46,9 @@ from host.runtime import tune_garbage_collector
 from knowledge import Fts5Retriever, KnowledgeTool
 from llm import create_chat_model, openai_client
 from llm.circuit_breaker import CircuitBreakerModel
-from llm.moderation import OpenAIModeration
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
 from observability.telemetry import start_telemetry
-from safety import ModerationMiddleware, Moderator, UserLimits, UserLimitsMiddleware
+from safety import ModerationMiddleware, UserLimits, UserLimitsMiddleware, moderator_for
 from storage import create_storage
 from streaming import AnswerObserver, AnswerObservers, ConversationScheduler
 
@@ -104,9 +103,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     adapter.use(TypedStopMiddleware(answers))
     # Limits and moderation refuse a message before it interrupts the answer in progress.
     adapter.use(UserLimitsMiddleware(UserLimits(answers, config.safety)))
-    safety = config.safety
-    moderation_service = OpenAIModeration(client) if client and safety.moderation == "openai" else None
-    moderator = Moderator(safety.blocked_terms, moderation_service.flagged if moderation_service else None)
+    moderator = moderator_for(config.safety, client)
     if moderator.active:
         adapter.use(ModerationMiddleware(moderator))
     adapter.use(ConversationOrderMiddleware(answers))

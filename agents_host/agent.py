@@ -12,10 +12,8 @@ from microsoft_agents.activity import ActivityTypes
 from microsoft_agents.hosting.core import Storage, TurnContext
 
 from answers import ChatAnswer
-from channels import is_group_conversation
 from dialogs.commands import Command, recognize_command
-from dialogs.group_chat import GROUP_SYSTEM_NOTE, attributed
-from dialogs.user_profile import system_prompt_for, temperature_for
+from dialogs.group_chat import attributed
 from streaming import AnswerSlot
 
 from .background_answers import BackgroundAnswers
@@ -64,16 +62,12 @@ class ChatAgent:
         state = TurnChatState(self._storage, context, self._chat.history_budget)
         history = await state.history()
         profile = await state.profile()
-        system_prompt = system_prompt_for(self._chat.system_prompt, profile)
-        if is_group_conversation(context.activity):
-            system_prompt = f"{system_prompt}\n\n{GROUP_SYSTEM_NOTE}"
         added = await self._chat.answer(
             AgentsChannel(context),
             conversation_facts(context.activity),
             history,
             question,
-            system_prompt=system_prompt,
-            temperature=temperature_for(profile),
+            profile=profile,
             slot=slot,
         )
         await state.add_to_history(added)

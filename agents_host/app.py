@@ -24,9 +24,8 @@ from host import json_errors, on_turn_error
 from host.health import healthz
 from llm import create_chat_model, openai_client
 from llm.circuit_breaker import CircuitBreakerModel
-from llm.moderation import OpenAIModeration
 from observability import BotMetrics
-from safety import Moderator, UserLimits
+from safety import UserLimits, moderator_for
 from storage import create_row_store
 from streaming import ConversationScheduler
 
@@ -63,9 +62,7 @@ def create_app(config: DefaultConfig) -> web.Application:
     adapter.use(TypedStopMiddleware(answers))
     # Limits and moderation refuse a message before it interrupts the answer in progress.
     adapter.use(UserLimitsMiddleware(UserLimits(answers, config.safety)))
-    safety = config.safety
-    moderation_service = OpenAIModeration(client) if client and safety.moderation == "openai" else None
-    moderator = Moderator(safety.blocked_terms, moderation_service.flagged if moderation_service else None)
+    moderator = moderator_for(config.safety, client)
     if moderator.active:
         adapter.use(ModerationMiddleware(moderator))
     adapter.use(ConversationOrderMiddleware(answers))

@@ -1,9 +1,9 @@
 """Answers on the Agents SDK: a turn of their own after the user's, through the adapter's continuation.
 
-As on botbuilder (`bots/background_answers.py`), `BackgroundAnswers.run` hands the answer to the
-`ConversationScheduler`, which starts it once the user's turn is over, and the answer's turn replies
-to the user's message; `ConversationOrderMiddleware` holds each user message's turn until the
-conversation's previous answer has ended.
+As on botbuilder, `BackgroundAnswers` (see `dialogs.background_answers`) continues the conversation
+once the user's turn is over, and the answer's turn replies to the user's message;
+`ConversationOrderMiddleware` holds each user message's turn until the conversation's previous
+answer has ended.
 
 The SDK's `continue_conversation(agent_app_id, continuation_activity, callback)` builds claims from
 the app id, and with an empty one (anonymous local development) fails to get a token for the user
@@ -15,37 +15,29 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from microsoft_agents.activity import ActivityTypes, DeliveryModes
+from microsoft_agents.activity import ActivityTypes
 from microsoft_agents.hosting.core import ChannelServiceAdapter, TurnContext
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 
 from channels import conversation_key
+from dialogs.background_answers import BackgroundAnswers as SharedBackgroundAnswers
 from streaming import AnswerSlot, ConversationScheduler
+from streaming.conversation_scheduler import RunAnswer
 
 AnswerWork = Callable[[TurnContext, AnswerSlot | None], Awaitable[None]]
 """Produces the answer in a turn; the slot is the conversation it belongs to (None: inline)."""
 
-SHUTTING_DOWN_REPLY = "I'm restarting right now, so I can't answer that. Please send it again in a moment."
 
-
-class BackgroundAnswers:
-    """Runs each answer in a continuation turn after the user's turn; inline for `expectReplies`."""
+class BackgroundAnswers(SharedBackgroundAnswers[TurnContext]):
+    """Answers in Agents SDK continuation turns, with the user's turn's identity."""
 
     def __init__(self, scheduler: ConversationScheduler, adapter: ChannelServiceAdapter) -> None:
-        self._scheduler = scheduler
+        super().__init__(scheduler)
         self._adapter = adapter
 
-    async def run(self, context: TurnContext, work: AnswerWork) -> None:
-        """Run `work` in a continuation turn after this one; in this turn for `expectReplies`."""
-        if self._scheduler.closing:
-            await context.send_activity(SHUTTING_DOWN_REPLY)
-            return
-        if context.activity.delivery_mode == DeliveryModes.expect_replies:
-            await work(context, None)  # The replies must be in this request's response.
-            return
+    def continuation(self, context: TurnContext, work: AnswerWork) -> RunAnswer:
         reference = context.activity.get_conversation_reference()
         identity = context.identity or ClaimsIdentity()
-        sender = context.activity.from_property
 
         async def answer_turn(slot: AnswerSlot) -> None:
             async def continuation(answer_context: TurnContext) -> None:
@@ -58,7 +50,7 @@ class BackgroundAnswers:
                 identity, reference.get_continuation_activity(), continuation
             )
 
-        self._scheduler.start(conversation_key(context.activity), sender.id if sender else None, answer_turn)
+        return answer_turn
 
 
 class ConversationOrderMiddleware:

@@ -16,6 +16,7 @@ from microsoft_agents.activity import Activity, ChannelId, DeliveryModes, TextFo
 from microsoft_agents.activity import StreamInfo as StreamInfoEntity
 from microsoft_agents.hosting.core import TurnContext
 
+from channels.conversations import is_group_conversation
 from streaming import ConversationFacts, Outgoing, SendError, SendFailure
 from streaming.send_errors import failure_for, retry_after_seconds
 from streaming.stream_fields import teams_entity, web_chat_channel_data
@@ -62,6 +63,7 @@ def conversation_facts(activity: Activity) -> ConversationFacts:
         channel_id=ChannelId.get_channel(activity.channel_id) or "",
         conversation_type=conversation.conversation_type if conversation else None,
         expect_replies=activity.delivery_mode == DeliveryModes.expect_replies,
+        group=is_group_conversation(activity),
     )
 
 

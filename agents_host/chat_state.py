@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from microsoft_agents.hosting.core import ConversationState, Storage, TurnContext, UserState
 
 from answers import HistoryEntry, trim_history
+from answers.profile import UserProfile
 from dialogs import HISTORY_PROPERTY
-from dialogs.user_profile import PROFILE_PROPERTY, UserProfile
+from dialogs.user_profile import PROFILE_PROPERTY
 from storage import StorageConflictError
 from storage.items import CREATE_ONLY
 

@@ -20,10 +20,17 @@ from streaming import (
 
 from .citing import cite_sources
 from .history import HistoryEntry, build_prompt
+from .profile import UserProfile, system_prompt_for, temperature_for
 from .sources import AnswerSources
 from .tool_rounds import ToolRounds
 from .tool_runner import ToolRunner
 from .tools import Tool
+
+GROUP_SYSTEM_NOTE = (
+    "This is a group conversation with several people. Each user message starts with the name of "
+    "the person who wrote it, then a colon; address people by name when it helps."
+)
+"""Added to the system prompt in group conversations, where each question carries its sender's name."""
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant in a chat app. Answer clearly and concisely; use Markdown where it helps."
@@ -82,11 +89,6 @@ class ChatAnswer:
         """Characters of history kept and sent with each question."""
         return self._chat_settings.history_char_budget
 
-    @property
-    def system_prompt(self) -> str:
-        """The configured system prompt, before a user's preferences shape it."""
-        return self._chat_settings.system_prompt
-
     async def answer(
         self,
         port: ChannelPort,
@@ -94,11 +96,18 @@ class ChatAnswer:
         history: Sequence[HistoryEntry],
         question: str,
         *,
-        system_prompt: str,
-        temperature: float | None,
+        profile: UserProfile | None,
         slot: AnswerSlot | None,
     ) -> list[HistoryEntry]:
-        """Stream the answer to `question` through `port`; the user's and the answer's history entries."""
+        """Stream the answer to `question` through `port`; the user's and the answer's history entries.
+
+        The user's `profile` shapes the system prompt and the temperature; in a group conversation
+        (`facts.group`) the model is told that each question carries its sender's name.
+        """
+        system_prompt = system_prompt_for(self._chat_settings.system_prompt, profile)
+        temperature = temperature_for(profile)
+        if facts.group:
+            system_prompt = f"{system_prompt}\n\n{GROUP_SYSTEM_NOTE}"
         if self._tools is not None:
             system_prompt = f"{system_prompt}\n\n{TOOL_GUIDANCE}"
         prompt = build_prompt(system_prompt, history, question, self.history_budget)

@@ -1,8 +1,8 @@
 """Answers on botbuilder: a turn of their own after the user's, through the adapter's continuation.
 
-`BackgroundAnswers.run` hands the answer to the `ConversationScheduler`, which starts it once the
-user's turn is over; the answer's turn replies to the user's message, starts from the state that
-turn saved, and ends by saving its own. `ConversationOrderMiddleware` holds each user message's
+`BackgroundAnswers` (see `dialogs.background_answers`) continues the conversation once the user's
+turn is over; the answer's turn replies to the user's message, starts from the state that turn
+saved, and ends by saving its own. `ConversationOrderMiddleware` holds each user message's
 turn until the conversation's previous answer has ended.
 """
 
@@ -11,20 +11,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from botbuilder.core import BotAdapter, Middleware, TurnContext
-from botbuilder.schema import ActivityTypes, DeliveryModes
+from botbuilder.schema import ActivityTypes
 
 from channels import conversation_key
 from dialogs import AnswerWork
+from dialogs.background_answers import BackgroundAnswers as SharedBackgroundAnswers
 from streaming import AnswerSlot, ConversationScheduler
+from streaming.conversation_scheduler import RunAnswer
 
 SaveState = Callable[[TurnContext], Awaitable[None]]
 HandOverState = Callable[[TurnContext, TurnContext], None]
 
-SHUTTING_DOWN_REPLY = "I'm restarting right now, so I can't answer that. Please send it again in a moment."
 
-
-class BackgroundAnswers:
-    """Runs each answer in a continuation turn after the user's turn; inline for `expectReplies`."""
+class BackgroundAnswers(SharedBackgroundAnswers[TurnContext]):
+    """Answers in botbuilder continuation turns, which start from the state the user's turn saved."""
 
     def __init__(
         self,
@@ -34,22 +34,14 @@ class BackgroundAnswers:
         save_state: SaveState,
         hand_over_state: HandOverState,
     ) -> None:
-        self._scheduler = scheduler
+        super().__init__(scheduler)
         self._adapter = adapter
         self._bot_app_id = bot_app_id
         self._save_state = save_state
         self._hand_over_state = hand_over_state
 
-    async def run(self, context: TurnContext, work: AnswerWork) -> None:
-        """Run `work` in a continuation turn after this one; in this turn for `expectReplies`."""
-        if self._scheduler.closing:
-            await context.send_activity(SHUTTING_DOWN_REPLY)
-            return
-        if context.activity.delivery_mode == DeliveryModes.expect_replies:
-            await work(context, None)  # The replies must be in this request's response.
-            return
+    def continuation(self, context: TurnContext, work: AnswerWork) -> RunAnswer:
         reference = TurnContext.get_conversation_reference(context.activity)
-        sender = context.activity.from_property
 
         async def answer_turn(slot: AnswerSlot) -> None:
             async def continuation(answer_context: TurnContext) -> None:
@@ -62,7 +54,7 @@ class BackgroundAnswers:
 
             await self._adapter.continue_conversation(reference, continuation, self._bot_app_id)
 
-        self._scheduler.start(conversation_key(context.activity), sender.id if sender else None, answer_turn)
+        return answer_turn
 
 
 class ConversationOrderMiddleware(Middleware):

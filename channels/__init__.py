@@ -4,8 +4,9 @@ group, who spoke; SDK-free, for either host) and the streaming engine's port ont
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from on_first_use import attributes_on_first_use
 
 from .conversations import GROUP_CONVERSATION_TYPES, conversation_key, is_group_conversation, speaker_name
 
@@ -15,11 +16,7 @@ if TYPE_CHECKING:
 _ON_FIRST_USE = {"TurnContextChannel": ".turn_context_port", "conversation_facts": ".turn_context_port"}
 
 
-def __getattr__(name: str) -> Any:
-    """The botbuilder port, imported on first use."""
-    if name not in _ON_FIRST_USE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_ON_FIRST_USE[name], __name__), name)
+__getattr__ = attributes_on_first_use(__name__, _ON_FIRST_USE)
 
 
 __all__ = [

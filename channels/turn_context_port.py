@@ -30,6 +30,8 @@ from streaming.channel import ConversationFacts, Outgoing, StreamType
 from streaming.send_errors import SendError, SendFailure, failure_for, retry_after_seconds
 from streaming.stream_fields import teams_entity, web_chat_channel_data
 
+from .conversations import is_group_conversation
+
 
 class StreamInfoEntity(Entity):
     """A `streaminfo` entity that keeps its fields on the wire.
@@ -157,5 +159,6 @@ def conversation_facts(activity: Activity) -> ConversationFacts:
         channel_id=channel_id,
         conversation_type=activity.conversation.conversation_type if activity.conversation else None,
         expect_replies=activity.delivery_mode == DeliveryModes.expect_replies,
+        group=is_group_conversation(activity),
         citation_style=citation_style(channel_id),
     )

@@ -6,8 +6,9 @@ The dialogs load on first use: the Agents SDK host imports the SDK-free modules 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from on_first_use import attributes_on_first_use
 
 from .turn_changes import HISTORY_PROPERTY, TurnChanges
 
@@ -32,11 +33,7 @@ _ON_FIRST_USE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The botbuilder dialogs, imported on first use."""
-    if name not in _ON_FIRST_USE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_ON_FIRST_USE[name], __name__), name)
+__getattr__ = attributes_on_first_use(__name__, _ON_FIRST_USE)
 
 
 __all__ = [

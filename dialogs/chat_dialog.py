@@ -9,12 +9,13 @@ from botbuilder.core import ConversationState, TurnContext, UserState
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
 from answers import ChatAnswer, HistoryEntry, trim_history
-from channels import TurnContextChannel, conversation_facts, is_group_conversation
+from answers.profile import UserProfile
+from channels import TurnContextChannel, conversation_facts
 from streaming import AnswerSlot
 
-from .group_chat import GROUP_SYSTEM_NOTE, attributed
+from .group_chat import attributed
 from .turn_changes import HISTORY_PROPERTY, TurnChanges
-from .user_profile import PROFILE_PROPERTY, UserProfile, system_prompt_for, temperature_for
+from .user_profile import PROFILE_PROPERTY
 
 AnswerWork = Callable[[TurnContext, AnswerSlot | None], Awaitable[None]]
 """Produces the answer in a turn; the slot is the conversation it belongs to (None: inline)."""
@@ -73,16 +74,12 @@ class ChatDialog(Dialog):
         await self._user_state.load(context)
         history: list[HistoryEntry] = await self._history.get(context, list)
         profile: UserProfile | None = await self._profile.get(context)  # No default: reading only.
-        system_prompt = system_prompt_for(self._chat.system_prompt, profile)
-        if is_group_conversation(context.activity):
-            system_prompt = f"{system_prompt}\n\n{GROUP_SYSTEM_NOTE}"
         added = await self._chat.answer(
             TurnContextChannel(context),
             conversation_facts(context.activity),
             history,
             question,
-            system_prompt=system_prompt,
-            temperature=temperature_for(profile),
+            profile=profile,
             slot=slot,
         )
         await self._history.set(context, trim_history([*history, *added], self._chat.history_budget))

@@ -1,18 +1,13 @@
 """Group conversations (Teams group chats and channels) in the chat answer: whose message is whose.
 
 In a group the history holds several people's messages, so each user message is kept and sent to
-the model as "Name: text", and the system prompt says so. Personal chats are unchanged. SDK-free:
-both hosts shape group questions this way.
+the model as "Name: text" (and `answers.ChatAnswer` tells the model so). Personal chats are
+unchanged. SDK-free: both hosts shape group questions this way.
 """
 
 from __future__ import annotations
 
 from channels.conversations import ConversationActivity, is_group_conversation, speaker_name
-
-GROUP_SYSTEM_NOTE = (
-    "This is a group conversation with several people. Each user message starts with the name of "
-    "the person who wrote it, then a colon; address people by name when it helps."
-)
 
 
 def attributed(activity: ConversationActivity, text: str) -> str:

@@ -20,18 +20,12 @@ from botbuilder.dialogs.prompts import (
 from botbuilder.schema import Activity
 from recognizers_text import Culture
 
+from answers.profile import AnswerStyle, UserProfile
 from channels import is_group_conversation
 
 from .cancel_and_help_dialog import CancelAndHelpDialog, question
 from .turn_changes import TurnChanges
-from .user_profile import (
-    MAX_INSTRUCTIONS_CHARS,
-    MAX_TEMPERATURE,
-    MIN_TEMPERATURE,
-    AnswerStyle,
-    UserProfile,
-    describe,
-)
+from .user_profile import MAX_INSTRUCTIONS_CHARS, MAX_TEMPERATURE, MIN_TEMPERATURE, describe
 
 STYLE_PROMPT = "settings.style"
 INSTRUCTIONS_PROMPT = "settings.instructions"

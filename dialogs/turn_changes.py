@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from answers import HistoryEntry, trim_history
+from answers.profile import UserProfile
 
-from .user_profile import PROFILE_PROPERTY, UserProfile
+from .user_profile import PROFILE_PROPERTY
 
 if TYPE_CHECKING:
     from botbuilder.core import TurnContext

@@ -6,8 +6,9 @@ settings, `json_errors`, `on_turn_error`) without botbuilder.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from on_first_use import attributes_on_first_use
 
 from .http_errors import json_errors
 from .turn_errors import on_turn_error
@@ -18,11 +19,7 @@ if TYPE_CHECKING:
 _ON_FIRST_USE = {"MessagesEndpoint": ".messages"}
 
 
-def __getattr__(name: str) -> Any:
-    """The botbuilder endpoint, imported on first use."""
-    if name not in _ON_FIRST_USE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_ON_FIRST_USE[name], __name__), name)
+__getattr__ = attributes_on_first_use(__name__, _ON_FIRST_USE)
 
 
 __all__ = ["MessagesEndpoint", "json_errors", "on_turn_error"]

@@ -7,8 +7,9 @@ imports this package without botbuilder.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from on_first_use import attributes_on_first_use
 
 from .logging import LogSettings, configure_logging, log_fields
 from .metrics import BotMetrics
@@ -22,11 +23,7 @@ _ON_FIRST_USE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The botbuilder middleware, imported on first use."""
-    if name not in _ON_FIRST_USE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_ON_FIRST_USE[name], __name__), name)
+__getattr__ = attributes_on_first_use(__name__, _ON_FIRST_USE)
 
 
 __all__ = [

@@ -4,10 +4,11 @@ host imports this package without botbuilder)."""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .moderator import Moderator
+from on_first_use import attributes_on_first_use
+
+from .moderator import Moderator, moderator_for
 from .settings import SafetySettings
 from .user_limits import UserLimits
 
@@ -18,11 +19,14 @@ if TYPE_CHECKING:
 _ON_FIRST_USE = {"ModerationMiddleware": ".moderation", "UserLimitsMiddleware": ".limits"}
 
 
-def __getattr__(name: str) -> Any:
-    """The botbuilder middleware, imported on first use."""
-    if name not in _ON_FIRST_USE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_ON_FIRST_USE[name], __name__), name)
+__getattr__ = attributes_on_first_use(__name__, _ON_FIRST_USE)
 
 
-__all__ = ["ModerationMiddleware", "Moderator", "SafetySettings", "UserLimits", "UserLimitsMiddleware"]
+__all__ = [
+    "ModerationMiddleware",
+    "Moderator",
+    "SafetySettings",
+    "UserLimits",
+    "UserLimitsMiddleware",
+    "moderator_for",
+]

@@ -11,6 +11,12 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 
+import openai
+
+from llm.moderation import OpenAIModeration
+
+from .settings import SafetySettings
+
 logger = logging.getLogger(__name__)
 
 BLOCKED_REPLY = "Sorry, I can't help with that request."
@@ -71,3 +77,12 @@ class Moderator:
             # Failing open: a moderation outage should not silence the bot; the operator is told.
             logger.warning("moderation service failed, text let through: %s", type(error).__name__)
             return False
+
+
+def moderator_for(settings: SafetySettings, client: openai.AsyncOpenAI | None) -> Moderator:
+    """The moderation the settings ask for: blocked terms, and with `MODERATION=openai` the provider's
+    moderation endpoint through the model's client."""
+    service = (
+        OpenAIModeration(client).flagged if client is not None and settings.moderation == "openai" else None
+    )
+    return Moderator(settings.blocked_terms, service)

@@ -9,8 +9,9 @@ it is installed, which a bot that exports no telemetry should not pay for).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from on_first_use import attributes_on_first_use
 
 from .errors import StorageConflictError, StorageUnavailableError
 from .row_stores import STORAGE_KINDS, StorageKind, StorageSettings, create_row_store
@@ -36,11 +37,7 @@ _ON_FIRST_USE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The botbuilder faces, `AzureBlobStorage` and `RedisStorage`, imported on first use."""
-    if name not in _ON_FIRST_USE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_ON_FIRST_USE[name], __name__), name)
+__getattr__ = attributes_on_first_use(__name__, _ON_FIRST_USE)
 
 
 __all__ = [

@@ -57,5 +57,7 @@ class ConversationFacts:
     """Teams: "personal", "groupChat" or "channel"; None on channels that do not say."""
     expect_replies: bool
     """The request's replies go back in its HTTP response (`deliveryMode: expectReplies`)."""
+    group: bool = False
+    """More people than the user and the bot take part (a Teams group chat or channel)."""
     citation_style: CitationStyle = "source_list"
     """How the channel's client shows citations (`answer_marks.citation_style` of its id)."""

@@ -11,7 +11,7 @@ import asyncio
 
 import aiohttp
 
-from dialogs.group_chat import GROUP_SYSTEM_NOTE
+from answers.chat_answer import GROUP_SYSTEM_NOTE
 from tests.agents_host.conftest import StartHost, metrics_when
 from tests.support.activities import user_message
 from tests.support.connector import Fault, RecordingConnector, is_final, is_message, is_stream_update

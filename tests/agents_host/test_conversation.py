@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bots.typed_stop import STOPPED_REPLY
+from dialogs.typed_stop import STOPPED_REPLY
 from safety.moderator import BLOCKED_REPLY
 from safety.user_limits import TOO_LONG_REPLY
 from streaming.notes import STOP_NOTES

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dialogs.user_profile import STYLE_INSTRUCTIONS, AnswerStyle
+from answers.profile import STYLE_INSTRUCTIONS, AnswerStyle
 from tests.agents_host.conftest import metrics_when
 from tests.support.activities import user_message
 from tests.support.agents_host import agents_host_process

@@ -14,7 +14,7 @@ from answers.chat_answer import TOOL_GUIDANCE
 from answers.sources import CITE_INSTRUCTION
 from answers.tool_runner import MAX_CALLS_PER_ROUND
 from answers.tools import SourcePassage, ToolResult
-from bots.typed_stop import STOPPED_REPLY
+from dialogs.typed_stop import STOPPED_REPLY
 from streaming.notes import STOP_NOTES
 from streaming.outcome import StopReason
 from tests.conftest import StartBot

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from answers.profile import STYLE_INSTRUCTIONS, AnswerStyle
 from dialogs.reset_dialog import RESET_DONE_TEXT
 from dialogs.settings_dialog import STYLE_QUESTION
-from dialogs.user_profile import STYLE_INSTRUCTIONS, AnswerStyle
 from tests.conftest import StartBot
 from tests.support.activities import user_message
 from tests.support.bot import BotClient

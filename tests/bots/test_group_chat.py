@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.group_chat import GROUP_SYSTEM_NOTE
+from answers.chat_answer import GROUP_SYSTEM_NOTE
 from dialogs.help_dialog import HELP_TEXT
 from streaming.notes import STOP_NOTES
 from tests.conftest import StartBot

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from bots.typed_stop import STOPPED_REPLY
 from dialogs.main_dialog import NOTHING_TO_CANCEL_TEXT
+from dialogs.typed_stop import STOPPED_REPLY
 from streaming.notes import STOP_NOTES
 from streaming.outcome import StopReason
 from tests.conftest import StartBot

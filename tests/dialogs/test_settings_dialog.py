@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from botbuilder.schema import Activity, ConversationAccount
 
+from answers.profile import STYLE_INSTRUCTIONS, AnswerStyle
 from dialogs.reset_dialog import CONFIRM_QUESTION
 from dialogs.settings_dialog import (
     INSTRUCTIONS_QUESTION,
@@ -14,7 +15,7 @@ from dialogs.settings_dialog import (
     TEMPERATURE_RETRY,
     instructions_too_long,
 )
-from dialogs.user_profile import MAX_INSTRUCTIONS_CHARS, STYLE_INSTRUCTIONS, AnswerStyle
+from dialogs.user_profile import MAX_INSTRUCTIONS_CHARS
 from llm.offline_model import OfflineChatModel
 from tests.dialogs.harness import SYSTEM_PROMPT, DialogBot, make_dialog_bot
 from tests.support.model_server import ModelServer

@@ -148,7 +148,7 @@ async def test_a_connector_that_cannot_be_reached_is_transient(in_turn: InTurn) 
         (user_message("Hi", "http://x"), ConversationFacts("msteams", "personal", False)),
         (
             user_message("Hi", "http://x", conversation_type="groupChat"),
-            ConversationFacts("msteams", "groupChat", False),
+            ConversationFacts("msteams", "groupChat", False, group=True),
         ),
         (
             user_message("Hi", "http://x", channel_id="webchat", conversation_type=None),
