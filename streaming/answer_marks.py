@@ -28,6 +28,7 @@ ABSTRACT_LIMIT = 160
 MAX_KEYWORDS = 3
 KEYWORD_LIMIT = 28
 URL_LIMIT = 2048  # longer URLs are left out rather than sent to break a link
+POPUP_LIMIT = 1000  # the passage Web Chat shows for a source without a URL (no documented limit)
 ELLIPSIS = "…"
 
 MESSAGE_ENTITY_TYPE = "https://schema.org/Message"
@@ -94,23 +95,25 @@ def cited(citations: Iterable[Citation], text: str) -> tuple[Citation, ...]:
 def message_entity(marks: AnswerMarks, text: str, style: CitationStyle) -> dict[str, object] | None:
     """The one schema.org `Message` entity of a final message with `text`; None if it has nothing
     to carry. Claims go in it where the client reads them (not with a source list)."""
-    entity: dict[str, object] = {
+    fields: dict[str, object] = {}
+    if marks.ai_generated:
+        fields["additionalType"] = [AI_GENERATED]
+    if style != "source_list":
+        popup = style == "link_definitions"
+        claims = [_claim(citation, popup=popup) for citation in cited(marks.citations, text)]
+        if claims:
+            fields["citation"] = claims
+    if marks.sensitivity is not None:
+        fields["usageInfo"] = _usage_info(marks.sensitivity)
+    if not fields:
+        return None
+    return {
         "type": MESSAGE_ENTITY_TYPE,
         "@type": "Message",
         "@context": "https://schema.org",
         "@id": "",
+        **fields,
     }
-    if marks.ai_generated:
-        entity["additionalType"] = [AI_GENERATED]
-    if style != "source_list":
-        claims = [
-            _claim(citation, popup=style == "link_definitions") for citation in cited(marks.citations, text)
-        ]
-        if claims:
-            entity["citation"] = claims
-    if marks.sensitivity is not None:
-        entity["usageInfo"] = _usage_info(marks.sensitivity)
-    return entity if len(entity) > 4 else None
 
 
 def feedback_channel_data(marks: AnswerMarks) -> dict[str, object]:
@@ -139,7 +142,7 @@ def _usable(citation: Citation) -> bool:
 
 
 def _claim(citation: Citation, *, popup: bool) -> dict[str, object]:
-    """A citation as a schema.org `Claim`; `popup` adds the abstract as the text Web Chat shows
+    """A citation as a schema.org `Claim`; `popup` adds the passage as the Markdown Web Chat shows
     when a source without a URL is clicked (Teams reads `text` as an Adaptive Card: not there)."""
     appearance: dict[str, object] = {
         "@type": "DigitalDocument",
@@ -153,7 +156,7 @@ def _claim(citation: Citation, *, popup: bool) -> dict[str, object]:
     if keywords:
         appearance["keywords"] = keywords
     if popup and not url:
-        appearance["text"] = appearance["abstract"]
+        appearance["text"] = _cut(citation.abstract.strip(), POPUP_LIMIT)
     return {"@type": "Claim", "position": citation.position, "appearance": appearance}
 
 
@@ -195,7 +198,11 @@ def _markdown_text(text: str) -> str:
 
 def _clip(text: str, limit: int) -> str:
     """`text` on one line, at most `limit` UTF-16 units (as Teams counts), cut with "…"."""
-    text = " ".join(text.split())
+    return _cut(" ".join(text.split()), limit)
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` if it is at most `limit` UTF-16 units, else its start and "…" within the limit."""
     if utf16_length(text) <= limit:
         return text
     kept, used = [], 0

@@ -9,6 +9,7 @@ from streaming.answer_marks import (
     KEYWORD_LIMIT,
     MAX_CITATIONS,
     NAME_LIMIT,
+    POPUP_LIMIT,
     AnswerMarks,
     Citation,
     SensitivityLabel,
@@ -206,3 +207,15 @@ def test_the_recording_connectors_checks_refuse_what_teams_and_the_playground_re
     assert problems({**good, "@id": None})
     assert problems(good, channelData={"feedbackLoop": {"type": "thumbs"}})
     assert problems(good) == []
+
+
+def test_web_chats_popup_shows_the_passage_as_markdown_up_to_its_limit() -> None:
+    passage = "## Deploying\n\n- Create the bot.\n- Deploy the code.\n\n" + "More words here. " * 100
+    [claim] = claims(
+        message_entity(AnswerMarks(citations=(Citation(1, "Guide", passage),)), "[1]", "link_definitions")
+    )
+    appearance = claim["appearance"]
+    assert isinstance(appearance, dict)
+    assert appearance["text"].startswith("## Deploying\n\n- Create the bot.\n- Deploy the code.\n\n")
+    assert len(appearance["text"]) == POPUP_LIMIT and appearance["text"].endswith("…")
+    assert len(appearance["abstract"]) == ABSTRACT_LIMIT and "\n" not in appearance["abstract"]
