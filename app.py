@@ -43,6 +43,7 @@ from host.runtime import tune_garbage_collector
 from llm import create_chat_model, openai_client
 from llm.circuit_breaker import CircuitBreakerModel
 from llm.moderation import OpenAIModeration
+from mcp_tools import McpServers
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
 from observability.telemetry import start_telemetry
 from safety import ModerationMiddleware, Moderator, UserLimits, UserLimitsMiddleware
@@ -53,13 +54,16 @@ logger = logging.getLogger("bot")
 
 ANSWERS = web.AppKey("answers", ConversationScheduler)
 """The app's answers in progress (tests wait on `app[ANSWERS].wait_idle()`)."""
+MCP_SERVERS = web.AppKey("mcp_servers", McpServers)
+"""The app's MCP servers (tests wait on `app[MCP_SERVERS].settled()`)."""
 
 
 def create_app(config: DefaultConfig, *, tools: Sequence[Tool] = ()) -> web.Application:
     """Wire the adapter, state, dialogs and model into an aiohttp application.
 
     `tools` are what the model may call while it answers (none by default; `init_app` and `main`
-    pass the bot's own, such as the knowledge search, once there are some).
+    pass the bot's own, such as the knowledge search, once there are some), and with them the tools
+    of the MCP servers in `MCP_SERVERS` that are connected when an answer starts.
     """
     storage = create_storage(config.storage)
     # One `openai` client, and its connections, for the model and the moderation check; the model closes it.
@@ -74,6 +78,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] = ()) -> web.Appl
         metrics.watch_circuit(lambda: model.is_open)
     telemetry = start_telemetry(config.telemetry)
     observer: AnswerObserver = metrics if telemetry is None else AnswerObservers(metrics, telemetry.answers)
+    mcp_servers = _mcp_servers(config)
 
     connector_http = ConnectorHttp()
     adapter = CloudAdapter(ReusingBotFrameworkAuthentication(config, connector_http))
@@ -103,7 +108,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] = ()) -> web.Appl
         config.streaming,
         answer_filter=moderator if moderator.active else None,
         observer=observer,
-        tools=tools,
+        tools=lambda: (*tools, *mcp_servers.tools()),
     )
     background = BackgroundAnswers(answers, adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
     main_dialog = MainDialog(
@@ -115,14 +120,24 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] = ()) -> web.Appl
 
     host = config.host
     endpoint = MessagesEndpoint(adapter, bot, max_request_bytes=host.max_request_bytes)
-    readiness = Readiness(storage, model, host.ready_timeout, lambda: endpoint.accepting)
+    readiness = Readiness(
+        storage,
+        model,
+        host.ready_timeout,
+        lambda: endpoint.accepting,
+        information={"mcp_servers": mcp_servers.report} if mcp_servers.connections else {},
+    )
     app = web.Application(client_max_size=host.max_request_bytes, middlewares=[json_errors])
     app[ANSWERS] = answers
+    app[MCP_SERVERS] = mcp_servers
     handle_messages = endpoint.handle if telemetry is None else telemetry.trace_requests(endpoint.handle)
     app.router.add_post("/api/messages", handle_messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness.handle)
     app.router.add_get("/metrics", metrics.handle)
+
+    async def start_mcp_servers(_app: web.Application) -> None:
+        mcp_servers.start()  # in the background: the bot serves, and answers, while they connect
 
     async def finish_answers(_app: web.Application) -> None:
         """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
@@ -130,16 +145,27 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] = ()) -> web.Appl
         await answers.shutdown(host.shutdown_grace)
 
     async def close_connections(_app: web.Application) -> None:
+        await mcp_servers.close()
         await model.close()
         await storage.close()
         await connector_http.close()
         if telemetry is not None:
             await asyncio.to_thread(telemetry.shutdown)  # the answers' spans are all ended by now
 
+    app.on_startup.append(start_mcp_servers)
     app.on_shutdown.append(finish_answers)
     app.on_cleanup.append(close_connections)
     logger.info("answering with %s", model.description)
     return app
+
+
+def _mcp_servers(config: DefaultConfig) -> McpServers:
+    """The MCP servers to connect to: none for the offline stand-in, which calls no tools."""
+    servers = config.mcp.servers
+    if servers and config.model.provider == "offline":
+        logger.warning("MCP_SERVERS is set, but the offline model calls no tools: no MCP server is started")
+        return McpServers(())
+    return McpServers(servers)
 
 
 def _read_config() -> DefaultConfig:
