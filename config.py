@@ -323,7 +323,7 @@ def _mcp(read: _Env) -> McpSettings:
     value = read.text(name)
     if not value:
         return McpSettings()
-    if not value.startswith("{"):
+    if not value.startswith(("{", "[")):  # JSON (a list, though wrong, gets the JSON error), else a path
         try:
             value = Path(value).read_text(encoding="utf-8")
         except OSError as error:
