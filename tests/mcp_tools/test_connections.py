@@ -9,18 +9,20 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
-from aiohttp import web
 
 from answers.tools import Tool
 from mcp_tools import McpServers, parse_servers
 from mcp_tools.tool import tool_name
 from tests.support.bot_process import BotProcess
-from tests.support.loopback import serve
-from tests.support.mcp_servers import free_socket, served_over_http, stdio_server, weather_server
+from tests.support.mcp_servers import (
+    free_socket,
+    served_over_http,
+    silent_url,
+    stdio_server,
+    weather_server,
+)
 from tests.support.model_server import ModelServer
 
 QUICK = {"connect_timeout": 2.0, "retry_first": 0.05, "retry_cap": 0.2}
@@ -28,20 +30,6 @@ QUICK = {"connect_timeout": 2.0, "retry_first": 0.05, "retry_cap": 0.2}
 
 def servers(**entries: dict[str, object]) -> McpServers:
     return McpServers(parse_servers(json.dumps(entries)), **QUICK)
-
-
-@pytest.fixture
-async def silent_http() -> AsyncIterator[str]:
-    """An HTTP endpoint that takes requests and never answers them."""
-
-    async def never_answers(_request: web.Request) -> web.Response:
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-    app = web.Application()
-    app.router.add_post("/mcp", never_answers)
-    async with serve(app) as url:
-        yield f"{url}/mcp"
 
 
 def alive(pid: int) -> bool:
@@ -84,34 +72,28 @@ def names(tools: tuple[Tool, ...]) -> set[str]:
 
 
 async def test_servers_that_do_not_answer_in_time_are_reported_and_the_silent_process_ended(
-    silent_http: str, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     pid_file = tmp_path / "silent.pid"
     # Started, but says nothing: a stdio server stuck before it serves.
     speechless = f"import os, sys; open({str(pid_file)!r}, 'w').write(str(os.getpid())); sys.stdin.read()"
-    mcp = McpServers(
-        parse_servers(
-            json.dumps(
-                {
-                    "http": {"url": silent_http},
-                    "stdio": {"command": sys.executable, "args": ["-c", speechless]},
-                }
-            )
-        ),
-        connect_timeout=0.3,
-        retry_first=60.0,
-    )
-    mcp.start()
-    try:
-        await asyncio.wait_for(mcp.settled(), 5)
-        assert mcp.tools() == ()
-        report = mcp.report()
-        for name in ("http", "stdio"):
-            assert report[name]["ok"] is False
-            assert report[name]["detail"].startswith("not connected: no answer within 0.3 s; next try within")
-        assert await gone(await wait_for_pid(pid_file))  # the attempt that gave up ended its process
-    finally:
-        await mcp.close()
+    stdio = {"command": sys.executable, "args": ["-c", speechless]}
+    async with silent_url() as url:
+        entries = json.dumps({"http": {"url": url}, "stdio": stdio})
+        mcp = McpServers(parse_servers(entries), connect_timeout=0.3, retry_first=60.0)
+        mcp.start()
+        try:
+            await asyncio.wait_for(mcp.settled(), 5)
+            assert mcp.tools() == ()
+            report = mcp.report()
+            for name in ("http", "stdio"):
+                assert report[name]["ok"] is False
+                assert report[name]["detail"].startswith(
+                    "not connected: no answer within 0.3 s; next try within"
+                )
+            assert await gone(await wait_for_pid(pid_file))  # the attempt that gave up ended its process
+        finally:
+            await mcp.close()
 
 
 async def test_a_server_down_at_start_up_is_used_once_it_is_up() -> None:

@@ -16,9 +16,10 @@ from tests.support.bot import BotClient
 from tests.support.connector import Received, RecordingConnector
 from tests.support.mcp_servers import (
     HttpMcpServer,
-    free_socket,
     mcp_servers_env,
+    refused_url,
     served_over_http,
+    silent_url,
     stdio_server,
     weather_server,
 )
@@ -34,6 +35,13 @@ def quick_model(model_server: ModelServer) -> None:
 async def weather() -> AsyncIterator[HttpMcpServer]:
     async with served_over_http(weather_server()) as server:
         yield server
+
+
+@pytest.fixture
+async def silent() -> AsyncIterator[str]:
+    """A server that never answers; set up before the bot, so that it outlives the bot's connection."""
+    async with silent_url() as url:
+        yield url
 
 
 def call(call_id: str, name: str, **arguments: object) -> ScriptedCall:
@@ -131,14 +139,13 @@ async def test_the_model_gets_the_tools_of_both_servers_and_their_results(
 async def test_a_server_that_is_down_is_reported_and_its_tools_are_not_offered(
     start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
 ) -> None:
-    closed = free_socket()  # bound, never listening: the connection is refused
-    port = closed.getsockname()[1]
-    env = mcp_servers_env(
-        inventory=stdio_server(tools=["count_stock"]),
-        weather={"url": f"http://127.0.0.1:{port}/mcp"},
-        missing={"command": "/nonexistent/mcp-server"},
-    )
-    bot = await start_with_mcp(start_bot, {**model_env, **env})
+    async with refused_url() as url:
+        env = mcp_servers_env(
+            inventory=stdio_server(tools=["count_stock"]),
+            weather={"url": url},
+            missing={"command": "/nonexistent/mcp-server"},
+        )
+        bot = await start_with_mcp(start_bot, {**model_env, **env})
 
     status, body = await readyz(bot)
     assert status == 200 and body["status"] == "ready"  # the bot answers without them
@@ -147,13 +154,41 @@ async def test_a_server_that_is_down_is_reported_and_its_tools_are_not_offered(
     assert servers["weather"]["ok"] is False and servers["weather"]["tools"] == 0
     assert servers["weather"]["detail"].startswith("not connected: ConnectError; next try within")
     assert servers["missing"]["detail"].startswith("not connected: FileNotFoundError; next try within")
-    assert str(port) not in json.dumps(body) and "nonexistent" not in json.dumps(body)
+    assert url.split("/")[2] not in json.dumps(body) and "nonexistent" not in json.dumps(body)
 
     await ask(bot, connector, "Anything in stock?")
     assert await connector.wait_for_answers() == ["All done."]
     [request] = model_server.requests
     assert set(offered(request)) == {"inventory__count_stock"}  # only the allowed tool of the one up
-    closed.close()
+
+
+async def test_the_bot_serves_and_answers_while_a_server_is_still_connecting(
+    silent: str,
+    start_bot: StartBot,
+    model_env: dict[str, str],
+    model_server: ModelServer,
+    connector: RecordingConnector,
+) -> None:
+    bot = await start_bot({**model_env, **mcp_servers_env(slow={"url": silent})})
+    status, body = await readyz(bot)
+    assert status == 200 and body["mcp_servers"] == {
+        "slow": {"ok": False, "detail": "connecting", "tools": 0}
+    }
+    await ask(bot, connector, "Hello?")
+    assert await connector.wait_for_answers() == ["All done."]
+    [request] = model_server.requests
+    assert "tools" not in request.body  # no tool yet: the answer did not wait for one
+    assert not bot.app[MCP_SERVERS].connections[0].tried.is_set()  # still connecting
+
+
+async def test_the_offline_model_starts_no_mcp_server(
+    start_bot: StartBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await start_bot(mcp_servers_env(inventory=stdio_server()))
+    assert bot.app[MCP_SERVERS].connections == ()
+    assert "MCP_SERVERS is set, but the offline model calls no tools" in caplog.text
+    status, body = await readyz(bot)
+    assert status == 200 and "mcp_servers" not in body
 
 
 async def test_a_tool_that_fails_or_hangs_gives_the_model_an_error(

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from aiohttp import web
 from mcp.server.mcpserver import MCPServer
+
+from tests.support.loopback import serve
 
 STDIO_SERVER = Path(__file__).with_name("mcp_stdio_server.py")
 
@@ -86,12 +89,35 @@ async def served_over_http(
     )
     serving = asyncio.create_task(uvicorn_server.serve(sockets=[sock]))
     try:
-        while not uvicorn_server.started:
+        while not uvicorn_server.started:  # uvicorn has no event for it
             if serving.done():
                 serving.result()  # its start-up failure
             await asyncio.sleep(0.01)
         yield http
     finally:
         uvicorn_server.should_exit = True
-        await serving
-        sock.close()
+        try:
+            await serving
+        finally:
+            sock.close()
+
+
+@asynccontextmanager
+async def refused_url() -> AsyncIterator[str]:
+    """An MCP URL on loopback where nothing listens: every connection is refused."""
+    with free_socket() as sock:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
+
+
+@asynccontextmanager
+async def silent_url() -> AsyncIterator[str]:
+    """An MCP URL whose server takes requests and never answers them: a server that hangs."""
+
+    async def never_answers(_request: web.Request) -> web.Response:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    app = web.Application()
+    app.router.add_post("/mcp", never_answers)
+    async with serve(app) as url:
+        yield f"{url}/mcp"
