@@ -103,6 +103,7 @@ class ServerConnection:
                     self.tried.set()
                     await self._lost.wait()
                 problem = "the connection was lost"
+                logger.warning("MCP server %s: the connection was lost", self.name)
             except Exception as error:
                 problem = self._describe(error)
                 logger.log(
