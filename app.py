@@ -46,6 +46,7 @@ from host.runtime import tune_garbage_collector
 from knowledge import Fts5Retriever, KnowledgeTool
 from llm import create_chat_model, openai_client
 from llm.circuit_breaker import CircuitBreakerModel
+from mcp_tools import McpServers
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
 from observability.telemetry import start_telemetry
 from safety import ModerationMiddleware, UserLimits, UserLimitsMiddleware, moderator_for
@@ -56,13 +57,16 @@ logger = logging.getLogger("bot")
 
 ANSWERS = web.AppKey("answers", ConversationScheduler)
 """The app's answers in progress (tests wait on `app[ANSWERS].wait_idle()`)."""
+MCP_SERVERS = web.AppKey("mcp_servers", McpServers)
+"""The app's MCP servers (tests wait on `app[MCP_SERVERS].settled()`)."""
 
 
 def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) -> web.Application:
     """Wire the adapter, state, dialogs and model into an aiohttp application.
 
     `tools` are what the model may call while it answers; by default the bot's own: the knowledge
-    search over `KNOWLEDGE_DIR` when it is on and a language model is configured.
+    search over `KNOWLEDGE_DIR` when it is on and a language model is configured. The tools of the
+    MCP servers in `MCP_SERVERS` that are connected when an answer starts join them.
     """
     retriever = (
         Fts5Retriever(Path(config.knowledge.directory), base_url=config.knowledge.base_url)
@@ -87,6 +91,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     feedback_observers: list[FeedbackObserver] = [metrics]
     if telemetry is not None:
         feedback_observers.append(telemetry.feedback)
+    mcp_servers = _mcp_servers(config)
 
     connector_http = ConnectorHttp()
     adapter = CloudAdapter(ReusingBotFrameworkAuthentication(config, connector_http))
@@ -114,7 +119,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         config.streaming,
         answer_filter=moderator if moderator.active else None,
         observer=observer,
-        tools=tools,
+        tools=lambda: (*tools, *mcp_servers.tools()),
     )
     background = BackgroundAnswers(answers, adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
     main_dialog = MainDialog(
@@ -129,18 +134,28 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
 
     host = config.host
     endpoint = MessagesEndpoint(adapter, bot, max_request_bytes=host.max_request_bytes)
-    readiness = Readiness(storage, model, host.ready_timeout, lambda: endpoint.accepting)
+    readiness = Readiness(
+        storage,
+        model,
+        host.ready_timeout,
+        lambda: endpoint.accepting,
+        information={"mcp_servers": mcp_servers.report} if mcp_servers.connections else {},
+    )
     app = web.Application(client_max_size=host.max_request_bytes, middlewares=[json_errors])
     app[ANSWERS] = answers
+    app[MCP_SERVERS] = mcp_servers
     handle_messages = endpoint.handle if telemetry is None else telemetry.trace_requests(endpoint.handle)
     app.router.add_post("/api/messages", handle_messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness.handle)
     app.router.add_get("/metrics", metrics.handle)
 
-    async def start_indexing(_app: web.Application) -> None:
+    async def start_background_work(_app: web.Application) -> None:
+        """The knowledge index and the MCP servers get ready in the background: the bot serves,
+        and answers, while they do."""
         if retriever is not None:
-            retriever.start()  # in its own thread: answers do not wait for the index
+            retriever.start()
+        mcp_servers.start()
 
     async def finish_answers(_app: web.Application) -> None:
         """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
@@ -148,6 +163,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         await answers.shutdown(host.shutdown_grace)
 
     async def close_connections(_app: web.Application) -> None:
+        await mcp_servers.close()
         await model.close()
         await storage.close()
         await connector_http.close()
@@ -156,11 +172,20 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         if telemetry is not None:
             await asyncio.to_thread(telemetry.shutdown)  # the answers' spans are all ended by now
 
-    app.on_startup.append(start_indexing)
+    app.on_startup.append(start_background_work)
     app.on_shutdown.append(finish_answers)
     app.on_cleanup.append(close_connections)
     logger.info("answering with %s", model.description)
     return app
+
+
+def _mcp_servers(config: DefaultConfig) -> McpServers:
+    """The MCP servers to connect to: none for the offline stand-in, which calls no tools."""
+    servers = config.mcp.servers
+    if servers and config.model.provider == "offline":
+        logger.warning("MCP_SERVERS is set, but the offline model calls no tools: no MCP server is started")
+        return McpServers(())
+    return McpServers(servers)
 
 
 def _read_config() -> DefaultConfig:

@@ -2,8 +2,8 @@
 
 `DefaultConfig` keeps the attribute names the Bot Framework SDK reads (`APP_ID`, `APP_PASSWORD`,
 `APP_TYPE`, `APP_TENANTID` and the authentication endpoints), and hands each package its settings as
-one typed, frozen object: `host`, `logging`, `model`, `chat`, `knowledge`, `streaming`, `storage`,
-`safety` and `telemetry`. Every value is read and checked here, so a bad setting stops the bot at
+one typed, frozen object: `host`, `logging`, `model`, `chat`, `knowledge`, `mcp`, `streaming`,
+`storage`, `safety` and `telemetry`. Every value is read and checked here, so a bad setting stops the bot at
 start-up with a message that names the variable. The defaults are the settings classes' own, written
 once, next to the code they shape; the packages never read the environment or this module.
 """
@@ -14,12 +14,14 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import TypeVar, cast, get_args
 
 from answers import ChatSettings
 from host.settings import HostSettings
 from knowledge import KnowledgeSettings
 from llm import ModelProvider, ModelSettings
+from mcp_tools import McpSettings, parse_servers
 from observability.logging import LogFormat, LogLevel, LogSettings
 from observability.telemetry_settings import TelemetrySettings
 from safety.settings import ModerationService, SafetySettings
@@ -129,6 +131,7 @@ class DefaultConfig:
         self.safety = _safety(read, self.model)
         self.chat = _chat(read)
         self.knowledge = _knowledge(read)
+        self.mcp = _mcp(read)
         self.streaming = _streaming(read)
         self.telemetry = _telemetry(read)
         self.logging = _logging(read, secrets=self._secrets())
@@ -141,6 +144,7 @@ class DefaultConfig:
             self.model.azure_api_key,
             self.storage.blob_connection_string,
             self.telemetry.app_insights_connection_string,
+            *self.mcp.secrets,
         )
         return tuple(value for value in values if value)
 
@@ -327,6 +331,24 @@ def _knowledge(read: _Env) -> KnowledgeSettings:
         directory=read.text("KNOWLEDGE_DIR", default.directory),
         base_url=read.url("KNOWLEDGE_BASE_URL"),
     )
+
+
+def _mcp(read: _Env) -> McpSettings:
+    """The MCP servers whose tools the model may call: a JSON object of servers by name (see
+    mcp_tools/settings.py), or the path of a file that holds one. Empty: none."""
+    name = "MCP_SERVERS"
+    value = read.text(name)
+    if not value:
+        return McpSettings()
+    if not value.startswith(("{", "[")):  # JSON (a list, though wrong, gets the JSON error), else a path
+        try:
+            value = Path(value).read_text(encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"{name} is neither a JSON object nor a readable file: {error}") from None
+    try:
+        return McpSettings(parse_servers(value))
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}") from None
 
 
 def _streaming(read: _Env) -> StreamingSettings:

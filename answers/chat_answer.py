@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from llm import ChatMessage, ChatModel
@@ -63,7 +63,8 @@ class ChatAnswer:
     and the answer the user got, never the tools' calls or results (they are large, go stale, and
     the model can call again). Answers pass `answer_filter` (moderation) on their way out and
     report to `observer` (metrics, telemetry). With `tools`, the model may call them while it
-    answers (see `ToolRounds`); without, its requests offer none.
+    answers (see `ToolRounds`); without, its requests offer none. `tools` may be a function, asked at
+    the start of each answer, for tools that come and go (those of MCP servers, as they connect).
     """
 
     def __init__(
@@ -74,10 +75,10 @@ class ChatAnswer:
         *,
         answer_filter: AnswerFilter | None = None,
         observer: AnswerObserver | None = None,
-        tools: Sequence[Tool] = (),
+        tools: Sequence[Tool] | Callable[[], Sequence[Tool]] = (),
     ) -> None:
         self._model = model
-        self._tools = ToolRunner(tools) if tools else None
+        self._tools = tools if callable(tools) else lambda: tools
         self._chat_settings = chat_settings
         self._streaming_settings = streaming_settings
         self._filter = answer_filter
@@ -108,7 +109,9 @@ class ChatAnswer:
         temperature = temperature_for(profile)
         if facts.group:
             system_prompt = f"{system_prompt}\n\n{GROUP_SYSTEM_NOTE}"
-        if self._tools is not None:
+        tools = self._tools()
+        runner = ToolRunner(tools) if tools else None
+        if runner is not None:
             system_prompt = f"{system_prompt}\n\n{TOOL_GUIDANCE}"
         prompt = build_prompt(system_prompt, history, question, self.history_budget)
         plan = plan_delivery(facts, self._streaming_settings)
@@ -121,11 +124,11 @@ class ChatAnswer:
             observer=self._observer,
             marks=self._chat_settings.marks,
         ) as answer:
-            if self._tools is None:
+            if runner is None:
                 deltas = self._model.stream_chat(prompt, temperature=temperature)
                 await answer.consume(deltas, batched=self._batched)
             else:
-                await self._answer_with_tools(answer, self._tools, prompt, temperature)
+                await self._answer_with_tools(answer, runner, prompt, temperature)
         return [
             {"role": "user", "content": question},
             {"role": "assistant", "content": answer.final_text or "", "outcome": answer.outcome.value},

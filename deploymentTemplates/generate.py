@@ -116,6 +116,13 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "<repo>/blob/main/docs/knowledge, so that citations link there; empty: no links.",
         "",
     ),
+    "mcpServers": _param(
+        "securestring",
+        'MCP_SERVERS: the MCP servers whose tools the model may call, as JSON, e.g. {"tickets": {"url": '
+        '"https://<host>/mcp", "headers": {"Authorization": "Bearer <token>"}}} (see the README); '
+        "secure, as headers carry tokens. Empty: none.",
+        "",
+    ),
     "storage": _param(
         "string",
         "STORAGE for conversation state: blob (a storage account this template creates; safe for several "
@@ -179,6 +186,7 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("SENSITIVITY_LABEL_NAME", "[parameters('sensitivityLabelName')]"),
     ("SENSITIVITY_LABEL_DESCRIPTION", "[parameters('sensitivityLabelDescription')]"),
     ("KNOWLEDGE_BASE_URL", "[parameters('knowledgeBaseUrl')]"),
+    ("MCP_SERVERS", "[parameters('mcpServers')]"),
     ("STORAGE", "[parameters('storage')]"),
     ("BLOB_CONNECTION_STRING", _BLOB_CONNECTION_STRING),
     ("BLOB_CONTAINER", "bot-state"),

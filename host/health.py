@@ -1,7 +1,9 @@
 """`GET /healthz` (the process serves HTTP) and `GET /readyz` (it can also answer: storage and model).
 
 Load balancers and orchestrators send traffic only to ready instances and restart dead ones; the two
-questions differ, so a model outage makes an instance unready without making it look dead.
+questions differ, so a model outage makes an instance unready without making it look dead. Parts the
+bot answers without (such as MCP servers) are reported too, as information: they never make it unready,
+since taking it out of rotation would turn a missing tool into no answers at all.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -31,15 +33,23 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 class Readiness:
-    """The /readyz handler: 200 when storage and model answer within `timeout`, else 503."""
+    """The /readyz handler: 200 when storage and model answer within `timeout`, else 503; with them,
+    what each of `information` reports (by name), whatever it says."""
 
     def __init__(
-        self, storage: Storage, model: object, timeout: float, accepting: Callable[[], bool]
+        self,
+        storage: Storage,
+        model: object,
+        timeout: float,
+        accepting: Callable[[], bool],
+        *,
+        information: Mapping[str, Callable[[], object]] | None = None,
     ) -> None:
         self._storage = storage
         self._model = model
         self._timeout = timeout
         self._accepting = accepting
+        self._information = information or {}
 
     async def handle(self, _request: web.Request) -> web.Response:
         if not self._accepting():
@@ -49,6 +59,7 @@ class Readiness:
         )
         ready = storage["ok"] and model["ok"]
         body = {"status": "ready" if ready else "not ready", "storage": storage, "model": model}
+        body.update((name, report()) for name, report in self._information.items())
         return web.json_response(body, status=200 if ready else 503)
 
     async def _read_storage(self) -> str:

@@ -258,6 +258,7 @@ def test_secrets_are_secure_parameters() -> None:
         "OPENAI_API_KEY",
         "REDIS_URL",
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        "MCP_SERVERS",
     ):
         [parameter] = re.findall(r"parameters\('([^']+)'\)", settings[name])
         assert declared[parameter]["type"] == "securestring", name
