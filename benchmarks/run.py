@@ -116,6 +116,9 @@ def bot_env(port: int, model_url: str) -> dict[str, str]:
         MODEL_PROVIDER="openai",
         MicrosoftAppId="",
         MicrosoftAppPassword="",
+        # The plain streaming path, as the reference bots have it: no knowledge-search tool offered to the
+        # model (it is on by default when a model is configured, and adds its definition to every request).
+        KNOWLEDGE_DIR="",
         # Our bot keeps state in its default engine (SQLite), in a fresh file outside the repository.
         SQLITE_PATH=str(Path(tempfile.mkdtemp(prefix="bench-state-")) / "state.sqlite3"),
     )
