@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import mcp_types
 from mcp import MCPError
@@ -11,9 +11,17 @@ from mcp import MCPError
 from answers.tools import ToolResult
 
 from .results import result_text
+from .settings import McpServerSettings
 
-if TYPE_CHECKING:
-    from .connection import ServerConnection
+
+class ToolServer(Protocol):
+    """The connection a tool is called through (`connection.ServerConnection`)."""
+
+    name: str
+    settings: McpServerSettings
+
+    async def call(self, tool: str, arguments: dict[str, object]) -> mcp_types.CallToolResult: ...
+
 
 MAX_NAME_CHARS = 64
 """The longest function name the model APIs take."""
@@ -32,7 +40,7 @@ def tool_name(server: str, tool: str) -> str:
 class McpTool:
     """Calls `listed` on `server` for the model; every failure is a short text the model reads."""
 
-    def __init__(self, server: ServerConnection, listed: mcp_types.Tool) -> None:
+    def __init__(self, server: ToolServer, listed: mcp_types.Tool) -> None:
         self._server = server
         self.remote_name = listed.name
         self.name = tool_name(server.name, listed.name)
