@@ -14,7 +14,6 @@ Logs, events recordings and screenshots are kept in ``test-artifacts/e2e/``.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 from tests.e2e.playground import E2E_DIR, PLAYGROUND_CLI, REPO_DIR, Playground
 from tests.support.agents_host import agents_host_process
 from tests.support.bot_process import BotProcess
+from tests.support.chromium import require_chromium
 
 #: Pace of the bot's offline model: its ~110-word answer then takes about four seconds, long
 #: enough for three or four Teams updates (one a second) and still quick.
@@ -35,14 +35,6 @@ SENSITIVITY_LABEL = ("General", "Fine to share inside the company")
 
 #: Where screenshots, logs and events recordings of the run go (gitignored).
 ARTIFACTS_DIR = REPO_DIR / "test-artifacts" / "e2e"
-
-#: The browser the browser test drives: Debian's package ``chromium``.
-CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
-
-
-def in_ci() -> bool:
-    """True when running in CI (``CI=true``), where no end-to-end test may be skipped."""
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -170,23 +162,7 @@ def agents_host_playground(playground_cli: Path, artifacts_dir: Path) -> Iterato
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     """Debian's Chromium for Playwright; skipped without it on a developer machine, failed in CI."""
-    problem = None
-    if not os.access(CHROMIUM, os.X_OK):
-        problem = (
-            f"Chromium is not installed at {CHROMIUM}. Install Debian's package: "
-            "`sudo apt-get update && sudo apt-get install -y chromium` "
-            "(or point E2E_CHROMIUM at a Chromium binary; never `playwright install`)."
-        )
-    else:
-        try:
-            import playwright.async_api  # noqa: F401
-        except ImportError:
-            problem = "Python Playwright is not installed: `.venv/bin/pip install -r requirements-dev.txt`."
-    if problem is not None:
-        if in_ci():
-            pytest.fail(f"CI=true and the browser test cannot run: {problem}", pytrace=False)
-        pytest.skip(problem)
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture(autouse=True)

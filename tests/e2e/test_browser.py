@@ -17,14 +17,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import pytest
 
 from tests.e2e.conftest import SENSITIVITY_LABEL
 from tests.e2e.expect import REPLY_LIMIT, full_answer, new_marker
-from tests.e2e.playground import LOOPBACK, Playground, error_exchanges, stream_info
+from tests.e2e.playground import Playground, error_exchanges, stream_info
 from tests.support.bot_process import BotProcess
+from tests.support.chromium import CHROMIUM_ARGS, loopback_only
 from tests.support.stored_feedback import stored_feedback
 
 if TYPE_CHECKING:
@@ -32,17 +32,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 
-#: Flags that work as root on a closed network; Playwright adds ``--headless`` and its own.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {LOOPBACK}",
-]
 
 #: The compose box (a Lexical contenteditable).
 COMPOSE_BOX = "[data-lexical-editor=true][role=textbox]"
@@ -95,13 +84,7 @@ async def reply_bubble(page, marker: str) -> Sighting | None:
 async def personal_chat(chromium: Path, pg: Playground, shots: Path) -> AsyncIterator[Page]:
     """The Playground's page in headless Chromium with its personal chat open and the bot's welcome
     shown; only the Playground is reachable. After a failure the page is kept as ``failure.png``."""
-    from playwright.async_api import Route, async_playwright
-
-    async def loopback_only(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == LOOPBACK:
-            await route.continue_()
-        else:
-            await route.abort()
+    from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
