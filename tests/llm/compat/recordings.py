@@ -10,21 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.conftest import ANSWER_TOKENS
 from tests.support.replay_server import Ending, Pause, Recording
 
-ANSWER_WORDS = [
-    "Streaming",
-    " lets",
-    " you",
-    " read",
-    " the",
-    " answer",
-    " while",
-    " it",
-    " is",
-    " written",
-    ".",
-]
+ANSWER_WORDS = ANSWER_TOKENS  # the same sentence the other tests stream
 ANSWER = "".join(ANSWER_WORDS)
 REASONING_WORDS = [
     "Okay,", " the", " user", " wants", " to", " know", " why", " streaming", " helps.", " Let",
