@@ -9,10 +9,12 @@ click is driven through its ``POST /_conversation/v1/invoke``, as its page posts
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
+from knowledge.knowledge_tool import KnowledgeTool
 from tests.e2e.conftest import SENSITIVITY_LABEL
 from tests.e2e.expect import REPLY_LIMIT, assert_success, full_answer, group_answer, new_marker
 from tests.e2e.playground import TO_BOT, Playground, error_exchanges, http_post_json
@@ -77,6 +79,50 @@ async def test_a_group_chat_answer_is_labelled_and_offers_feedback(teams_playgro
     assert reply.text == group_answer(question, pg.user_name)
     assert_success(turn)
     assert_marked(turn.sent[-1], reply.final)
+    assert error_exchanges(pg.recording()) == []
+
+
+async def test_a_knowledge_question_shows_the_search_then_a_cited_labelled_answer(
+    teams_playground: Playground,
+) -> None:
+    """The offline model searches the knowledge base (the bubble says so while it does), then streams
+    the passages found with their [n] markers; the final carries them as citations the Playground
+    takes, with the AI label and the feedback buttons."""
+    pg = teams_playground
+    marker = new_marker("knowledge")
+    question = f"What does a hotel in Paris cost ({marker})?"
+
+    async with pg.conversation_stream() as stream:
+        reply = await pg.post_and_wait(stream, pg.personal_chat_id, question, limit=REPLY_LIMIT)
+    turn = pg.turn(pg.personal_chat_id, marker)
+
+    assert_success(turn)
+    statuses = [
+        text for text, kind in zip(reply.texts, reply.stream_types, strict=True) if kind == "informative"
+    ]
+    assert KnowledgeTool.status in statuses, reply.texts
+    kinds = reply.stream_types
+    assert kinds.index("final") > max(i for i, kind in enumerate(kinds) if kind == "informative")
+    assert reply.text.startswith("**No language model is configured**")
+    assert (
+        "**Travel policy: Hotels**: Hotels cost at most 180 euros a night, 250 in Paris and London."
+        in reply.text
+    )
+    final = turn.sent[-1]
+    [entity] = message_entities(final)
+    claims = entity["citation"]
+    assert {claim["position"] for claim in claims} == {int(n) for n in re.findall(r"\[(\d+)\]", reply.text)}
+    assert claims[0]["appearance"]["name"] == "Travel policy: Hotels"
+    assert all(claim["appearance"]["abstract"] for claim in claims)
+    assert {key: value for key, value in entity.items() if key != "citation"} == AI_ENTITY
+    assert final["channelData"]["feedbackLoop"] == {"type": "default"}
+    shown = reply.final
+    assert (
+        shown["aiEntity"]["additionalType"] == ["AIGeneratedContent"] and shown["feedbackLoopEnabled"] is True
+    )
+    assert [claim["position"] for claim in shown["aiEntity"]["citation"]] == [
+        claim["position"] for claim in claims
+    ]
     assert error_exchanges(pg.recording()) == []
 
 
