@@ -59,7 +59,8 @@ def offline_answer(question: str) -> str:
 
 def knowledge_answer(question: str, passages: Sequence[FoundPassage]) -> str:
     """The offline model's answer when the knowledge search found passages: the best ones, cited."""
-    shown = "\n".join(f"- **{found.name}**: {_excerpt(found.text)} [{found.number}]" for found in passages)
+    # One paragraph each, not a list: the Agents Playground draws citation markers in paragraphs only.
+    shown = "\n\n".join(f"**{found.name}**: {_excerpt(found.text)} [{found.number}]" for found in passages)
     return (
         "**No language model is configured**, so the bot's built-in offline model is answering. "
         "It cannot write an answer, but it searched the knowledge base for "

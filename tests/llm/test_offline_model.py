@@ -88,10 +88,10 @@ async def test_after_the_search_it_streams_the_passages_found_cited_by_their_num
 
     assert answer == knowledge_answer("hotel?", found_passages(RESULT))
     assert answer.startswith("**No language model is configured**")
-    assert "- **Travel policy: Hotels**: Hotels up to 180 euros a night; keep the receipt. [1]" in answer
+    assert "**Travel policy: Hotels**: Hotels up to 180 euros a night; keep the receipt. [1]" in answer
     # Code fences go, links keep their text: one line per passage.
     assert (
-        "- **Travel policy: Claiming expenses**: Submit receipts within thirty days: expenses portal "
+        "**Travel policy: Claiming expenses**: Submit receipts within thirty days: expenses portal "
         "See the portal. [2]" in answer
     )
     assert "OPENAI_API_KEY" in answer
@@ -118,5 +118,5 @@ async def test_with_nothing_found_it_gives_its_fixed_answer() -> None:
 def test_long_passages_are_cut_at_a_word() -> None:
     [passage] = found_passages("[1] Long\n" + "word " * 200)
     shown = knowledge_answer("q", [passage])
-    line = next(line for line in shown.splitlines() if line.startswith("- **Long**"))
+    line = next(line for line in shown.splitlines() if line.startswith("**Long**"))
     assert line.endswith("… [1]") and len(line) < 320
