@@ -55,8 +55,7 @@ async def test_teams_gets_the_search_status_then_the_passages_found_cited_and_la
     assert shown == sorted(shown, key=["informative", "streaming", "final"].index)
     assert answer.startswith("**No language model is configured**")
     assert (
-        "**Travel policy: Hotels**: Hotels cost at most 180 euros a night, 250 in Paris and London."
-        in answer
+        "**Travel policy: Hotels**: Hotels cost at most 180 euros a night, 250 in Paris and London." in answer
     )
     [final] = [item for item in connector.received if is_final(item)]
     assert ai_field_problems(final.activity) == []
