@@ -8,6 +8,11 @@ A message's way through the bot:
     ->  answers.ChatAnswer  ->  llm model (streams the answer)  ->  streaming.AnswerStream
     ->  channels.TurnContextChannel  ->  the channel
 
+A notification's way (when NOTIFY_API_KEY is set):
+    POST /api/notify  ->  proactive.NotifyEndpoint  ->  proactive.Notifier (a job, in the background)
+    ->  bots.ProactiveTurns (the stored reference, adapter.continue_conversation, in the scheduler's order)
+    ->  a message, or dialogs.ChatDialog.answer  ->  ... as above
+
 Run it with `python app.py` (development), or in production under gunicorn with aiohttp's worker:
     gunicorn app:init_app --worker-class aiohttp.GunicornWebWorker --bind 0.0.0.0:3978
 """
@@ -36,6 +41,8 @@ from bots import (
     TurnStateSaver,
     TypedStopMiddleware,
 )
+from bots.conversation_references import ConversationReferenceMiddleware
+from bots.proactive_turns import ProactiveTurns
 from config import ConfigError, DefaultConfig
 from connector import ConnectorHttp, ReusingBotFrameworkAuthentication
 from dialogs import HISTORY_PROPERTY, ChatDialog, MainDialog, ResetDialog, SettingsDialog
@@ -49,6 +56,7 @@ from llm.circuit_breaker import CircuitBreakerModel
 from mcp_tools import McpServers
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
 from observability.telemetry import start_telemetry
+from proactive import ConversationReferences, JobRecords, Notifier, NotifyEndpoint
 from safety import ModerationMiddleware, UserLimits, UserLimitsMiddleware, moderator_for
 from storage import create_storage
 from streaming import AnswerObserver, AnswerObservers, ConversationScheduler
@@ -61,6 +69,8 @@ MCP_SERVERS = web.AppKey("mcp_servers", McpServers)
 """The app's MCP servers (tests wait on `app[MCP_SERVERS].settled()`)."""
 KNOWLEDGE = web.AppKey("knowledge", Fts5Retriever)
 """The app's own knowledge search, when it has one (tests wait on `app[KNOWLEDGE].wait_ready()`)."""
+NOTIFIER = web.AppKey("notifier", Notifier)
+"""The app's notification jobs, when NOTIFY_API_KEY is set (tests wait on `app[NOTIFIER].wait_idle()`)."""
 
 
 def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) -> web.Application:
@@ -103,6 +113,9 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     if telemetry is not None:
         adapter.use(telemetry.turn_spans)
     adapter.use(TurnTimingMiddleware(metrics))
+    # Every turn from the channel keeps its conversation's reference, for notifications.
+    references = ConversationReferences(storage)
+    adapter.use(ConversationReferenceMiddleware(references))
     # Before the turn order: a group message that does not @mention the bot must not interrupt
     # the answer in progress.
     adapter.use(GroupMentionMiddleware())
@@ -124,8 +137,9 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         tools=lambda: (*tools, *mcp_servers.tools()),
     )
     background = BackgroundAnswers(answers, adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
+    chat_dialog = ChatDialog(chat, conversation_state, user_state, background)
     main_dialog = MainDialog(
-        ChatDialog(chat, conversation_state, user_state, background),
+        chat_dialog,
         SettingsDialog(user_state.create_property(PROFILE_PROPERTY)),
         ResetDialog(conversation_state.create_property(HISTORY_PROPERTY)),
     )
@@ -153,6 +167,29 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness.handle)
     app.router.add_get("/metrics", metrics.handle)
+    notifier: Notifier | None = None
+    if config.notify.api_key:  # Without a key the notification API does not exist (404).
+        records = JobRecords(storage)
+        turns = ProactiveTurns(
+            answers,
+            adapter,
+            config.APP_ID,
+            chat_dialog,
+            state_saver.save,
+            delivery_deadline=config.streaming.delivery_deadline,
+        )
+        notifier = Notifier(references, records, turns.deliver, concurrency=config.notify.concurrency)
+        notify = NotifyEndpoint(
+            config.notify.api_key,
+            notifier,
+            records,
+            max_text_utf16=config.streaming.max_message_utf16,
+            max_prompt_chars=config.safety.max_message_chars,
+            accepting=lambda: endpoint.accepting,
+        )
+        app[NOTIFIER] = notifier
+        app.router.add_post("/api/notify", notify.submit)
+        app.router.add_get("/api/notify/{job}", notify.status)
 
     async def start_background_work(_app: web.Application) -> None:
         """The knowledge index and the MCP servers get ready in the background: the bot serves,
@@ -165,6 +202,8 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
         endpoint.stop_accepting()
         await answers.shutdown(host.shutdown_grace)
+        if notifier is not None:
+            await notifier.shutdown(host.shutdown_grace)  # the rest of each job: not sent, and recorded
 
     async def close_connections(_app: web.Application) -> None:
         await mcp_servers.close()

@@ -3,9 +3,10 @@
 `DefaultConfig` keeps the attribute names the Bot Framework SDK reads (`APP_ID`, `APP_PASSWORD`,
 `APP_TYPE`, `APP_TENANTID` and the authentication endpoints), and hands each package its settings as
 one typed, frozen object: `host`, `logging`, `model`, `chat`, `knowledge`, `mcp`, `streaming`,
-`storage`, `safety` and `telemetry`. Every value is read and checked here, so a bad setting stops the bot at
-start-up with a message that names the variable. The defaults are the settings classes' own, written
-once, next to the code they shape; the packages never read the environment or this module.
+`storage`, `safety`, `telemetry` and `notify`. Every value is read and checked here, so a bad setting
+stops the bot at start-up with a message that names the variable. The defaults are the settings
+classes' own, written once, next to the code they shape; the packages never read the environment or
+this module.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from llm import ModelProvider, ModelSettings
 from mcp_tools import McpSettings, parse_servers
 from observability.logging import LogFormat, LogLevel, LogSettings
 from observability.telemetry_settings import TelemetrySettings
+from proactive.settings import NotifySettings
 from safety.settings import ModerationService, SafetySettings
 from storage import STORAGE_KINDS, StorageSettings
 from streaming import AnswerMarks, SensitivityLabel, StreamingSettings
@@ -134,6 +136,7 @@ class DefaultConfig:
         self.mcp = _mcp(read)
         self.streaming = _streaming(read)
         self.telemetry = _telemetry(read)
+        self.notify = _notify(read)
         self.logging = _logging(read, secrets=self._secrets())
 
     def _secrets(self) -> tuple[str, ...]:
@@ -144,6 +147,7 @@ class DefaultConfig:
             self.model.azure_api_key,
             self.storage.blob_connection_string,
             self.telemetry.app_insights_connection_string,
+            self.notify.api_key,
             *self.mcp.secrets,
         )
         return tuple(value for value in values if value)
@@ -398,6 +402,24 @@ def _telemetry(read: _Env) -> TelemetrySettings:
         or _signal_url(otlp_endpoint, "traces"),
         otlp_metrics_endpoint=read.url("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
         or _signal_url(otlp_endpoint, "metrics"),
+    )
+
+
+MIN_NOTIFY_KEY_CHARS = 16
+
+
+def _notify(read: _Env) -> NotifySettings:
+    """The notification API (see proactive/): off without a key; the key must not be guessable."""
+    default = NotifySettings()
+    api_key = read.text("NOTIFY_API_KEY")
+    if api_key and len(api_key) < MIN_NOTIFY_KEY_CHARS:
+        raise ConfigError(
+            f"NOTIFY_API_KEY must be at least {MIN_NOTIFY_KEY_CHARS} characters: a random secret, "
+            "such as the output of `openssl rand -hex 32`"
+        )
+    return NotifySettings(
+        api_key=api_key,
+        concurrency=read.integer("NOTIFY_CONCURRENCY", default.concurrency, minimum=1, maximum=100),
     )
 
 

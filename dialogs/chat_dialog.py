@@ -64,12 +64,14 @@ class ChatDialog(Dialog):
         question = attributed(activity, (activity.text or "").strip())
 
         async def answer(context: TurnContext, slot: AnswerSlot | None) -> None:
-            await self._answer(context, question, slot)
+            await self.answer(context, question, slot)
 
         await self._runner.run(dialog_context.context, answer)
         return await dialog_context.end_dialog()
 
-    async def _answer(self, context: TurnContext, question: str, slot: AnswerSlot | None) -> None:
+    async def answer(self, context: TurnContext, question: str, slot: AnswerSlot | None) -> None:
+        """Answer `question` in `context`'s turn, with the conversation's history, and add the exchange
+        to it: the user's question here, or a notification's prompt (see bots/proactive_turns.py)."""
         await self._conversation_state.load(context)
         await self._user_state.load(context)
         history: list[HistoryEntry] = await self._history.get(context, list)

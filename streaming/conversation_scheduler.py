@@ -123,15 +123,19 @@ class ConversationScheduler:
         await self._idle.wait()
 
     @asynccontextmanager
-    async def inbound_turn(self, key: str) -> AsyncIterator[None]:
-        """Hold `key`'s conversation for one inbound turn, after its answer in progress has ended."""
+    async def inbound_turn(self, key: str, *, interrupt: bool = True) -> AsyncIterator[None]:
+        """Hold `key`'s conversation for one inbound turn, after its answer in progress has ended.
+
+        A user's message (`interrupt`) ends that answer first; a notification lets it finish.
+        """
         conversation = self._conversations.setdefault(key, _Conversation())
         conversation.turns_waiting += 1
         try:
             async with conversation.lock:
                 task = conversation.task
                 if task is not None:
-                    conversation.interrupt(StopReason.NEW_MESSAGE)
+                    if interrupt:
+                        conversation.interrupt(StopReason.NEW_MESSAGE)
                     await asyncio.wait({task})
                 conversation.inbound_turn_over = asyncio.Event()
                 try:

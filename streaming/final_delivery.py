@@ -13,8 +13,9 @@ from .clock import Clock
 from .delivery import StreamingSettings
 from .markdown import reopening_fence, split_piece, utf16_length
 from .notes import EMPTY_ANSWER_TEXT, with_note
-from .pacing import TRANSIENT_BACKOFF, Pacer, backoff
-from .send_errors import RETRYABLE, SendError, SendFailure
+from .pacing import Pacer
+from .retried_send import send_until_delivered
+from .send_errors import SendError, SendFailure
 
 logger = logging.getLogger(__name__)
 
@@ -88,49 +89,29 @@ class FinalDelivery:
         """Finish the open stream with `text`, or send `text` as a message if no stream is open."""
         stream = self._stream
         if stream.is_open:
-            failure = await self._deliver(stream.final(text, marks))
+            refusal = await self._deliver(stream.final(text, marks))
             stream.close()  # Finished, or refused for good: either way no more on it.
-            if failure is None:
+            if refusal is None:
                 return
-            if failure is SendFailure.STOPPED_BY_USER:
+            if refusal.failure is SendFailure.STOPPED_BY_USER:
                 self._on_user_stopped()
                 return
             logger.warning(
-                "final stream message refused (%s); sending the answer as a message", failure.value
+                "final stream message refused (%s); sending the answer as a message", refusal.failure.value
             )
             stream.streaming = False
-        failure = await self._deliver(Outgoing("message", text, marks=marks))
-        if failure is not None:
-            raise SendError(failure, None, "the channel refused the answer")
+        refusal = await self._deliver(Outgoing("message", text, marks=marks))
+        if refusal is not None:
+            raise refusal  # The channel's own answer: its status and reason say why.
 
-    async def _deliver(self, activity: Outgoing) -> SendFailure | None:
-        """Send `activity`, retrying what can be retried until the delivery deadline.
-
-        Returns None when delivered, or the failure that retrying did not fix in time.
-        """
-        deadline = self._clock.now() + self._settings.delivery_deadline
-        attempt = 0
-        while True:
-            await self._clock.sleep(self._pacer.next_send_at - self._clock.now())
-            try:
-                await self._stream.send(activity)
-            except SendError as error:
-                wait = (
-                    error.retry_after
-                    if error.retry_after is not None
-                    else backoff(attempt, TRANSIENT_BACKOFF)
-                )
-                if error.failure not in RETRYABLE or self._clock.now() + wait > deadline:
-                    logger.warning("could not deliver the answer's final message: %s", error)
-                    return error.failure
-                if error.failure is SendFailure.RATE_LIMITED:
-                    self._tally.rate_limited += 1
-                self._tally.retries += 1
-                logger.info("final message failed (%s); retrying in %.1fs", error, wait)
-                await self._clock.sleep(wait)
-                attempt += 1
-            else:
-                now = self._clock.now()
-                self._pacer.sent(now)
-                self._tally.text_shown(now)
-                return None
+    async def _deliver(self, activity: Outgoing) -> SendError | None:
+        """Send `activity`, retried until the delivery deadline: None when delivered, else the
+        channel's last refusal."""
+        return await send_until_delivered(
+            lambda: self._stream.send(activity),
+            "the answer's final message",
+            clock=self._clock,
+            deadline=self._settings.delivery_deadline,
+            tally=self._tally,
+            pacer=self._pacer,
+        )
