@@ -65,6 +65,8 @@ class ProactiveTurns:
 
         async def notification_turn(slot: AnswerSlot) -> None:
             async def turn(context: TurnContext) -> None:
+                context.activity.id = None  # A message of its own: not a reply to the continuation event.
+                context.activity.locale = reference.locale  # The conversation's, as replies carry it.
                 delivered.set_result(await self._notify(context, notification, slot))
 
             try:
@@ -83,7 +85,6 @@ class ProactiveTurns:
 
     async def _notify(self, context: TurnContext, notification: Notification, slot: AnswerSlot) -> Delivery:
         """The notification turn: send or answer, then say how it went; failures are reported, not raised."""
-        context.activity.id = None  # A message of its own: not a reply to the continuation event.
         try:
             if notification.text is not None:
                 await self._send_text(context, notification.text)
