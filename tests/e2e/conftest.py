@@ -33,6 +33,9 @@ OFFLINE_TOKENS_PER_SECOND = "30"
 #: The sensitivity label (name, description) the bot puts on its answers, which the Playground shows.
 SENSITIVITY_LABEL = ("General", "Fine to share inside the company")
 
+#: The key of the bot's notification API (`POST /api/notify`), which test_notifications.py calls.
+NOTIFY_API_KEY = "e2e-notify-key-3b9f41c7d2"
+
 #: Where screenshots, logs and events recordings of the run go (gitignored).
 ARTIFACTS_DIR = REPO_DIR / "test-artifacts" / "e2e"
 
@@ -89,6 +92,7 @@ def bot(artifacts_dir: Path) -> Iterator[BotProcess]:
         **OFFLINE_BOT_ENV,
         "SENSITIVITY_LABEL_NAME": SENSITIVITY_LABEL[0],
         "SENSITIVITY_LABEL_DESCRIPTION": SENSITIVITY_LABEL[1],
+        "NOTIFY_API_KEY": NOTIFY_API_KEY,
     }
     with BotProcess(env) as process:
         try:
