@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app import NOTIFIER
+from dialogs.typed_stop import STOPPED_REPLY
 from proactive import SHUTDOWN_REASON, operator_question
 from streaming.notes import STOP_NOTES
 from streaming.outcome import StopReason
@@ -95,6 +96,25 @@ async def test_a_users_message_interrupts_a_streaming_notification_as_it_interru
         ("assistant", interrupted),
         ("user", "Wait, what?"),
     ]
+
+
+async def test_a_typed_stop_stops_a_streaming_notification(
+    start_bot: StartBot, model_env: dict[str, str], model_server: ModelServer, connector: RecordingConnector
+) -> None:
+    model_server.tokens, model_server.token_delay = WORDS, 0.1
+    bot = await start_bot({**model_env, **NOTIFY_ENV})
+    await install(bot, connector, "conv-a")
+    _, record = await notify(bot, {"conversations": ["conv-a"], "prompt": PROMPT})
+    await connector.wait_until(lambda: any(is_stream_update(item) for item in connector.received))
+
+    await ask(bot, connector, "stop", "conv-a")
+    record = await finished_job(bot, record["job"])
+    await bot.answers_done()
+
+    assert results(record) == {"conv-a": {"status": "sent", "outcome": "stopped"}}
+    stopped, confirmation = connector.bubbles()
+    assert stopped.endswith(STOP_NOTES[StopReason.STOP_COMMAND]) and confirmation == STOPPED_REPLY
+    assert len(model_server.requests) == 1  # the stop was not a question
 
 
 async def test_a_notification_waits_for_the_answer_in_progress_to_finish(
