@@ -4,7 +4,8 @@ A message's way through this host, next to botbuilder's (app.py):
     POST /api/messages  ->  the SDK's JWT check and CloudAdapter.process
     ->  middleware (log ids, turn timing, typed stop, per-user limits, moderation, one turn at a time
         per conversation)  ->  ChatAgent  ->  BackgroundAnswers (a continuation turn)
-    ->  answers.ChatAnswer  ->  streaming.AnswerStream  ->  AgentsChannel  ->  the channel
+    ->  answers.ChatAnswer (with the knowledge search tool)  ->  streaming.AnswerStream
+    ->  AgentsChannel  ->  the channel
 
 It reads the same settings as the botbuilder host (`config.DefaultConfig`) and keeps state in the
 same rows. Run it with `python -m agents_host`.
@@ -12,7 +13,9 @@ same rows. Run it with `python -m agents_host`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_decorator
@@ -22,6 +25,7 @@ from answers import ChatAnswer
 from config import DefaultConfig
 from host import json_errors, on_turn_error
 from host.health import healthz
+from knowledge import Fts5Retriever, KnowledgeTool
 from llm import create_chat_model, openai_client
 from llm.circuit_breaker import CircuitBreakerModel
 from observability import BotMetrics
@@ -44,7 +48,16 @@ ANSWERS = web.AppKey("answers", ConversationScheduler)
 
 
 def create_app(config: DefaultConfig) -> web.Application:
-    """Wire the adapter, middleware, state and model into an aiohttp application."""
+    """Wire the adapter, middleware, state, model and tools into an aiohttp application.
+
+    The model may search the knowledge base over `KNOWLEDGE_DIR` (when it is on and a language model
+    is configured), as on the botbuilder host; MCP servers are the botbuilder host's only.
+    """
+    retriever = (
+        Fts5Retriever(Path(config.knowledge.directory), base_url=config.knowledge.base_url)
+        if config.knowledge.enabled and config.model.provider != "offline"
+        else None
+    )
     storage = AgentsStorage(create_row_store(config.storage))
     client = openai_client(config.model)  # shared by the model and the moderation check; the model closes it
     model = create_chat_model(config.model, client)
@@ -73,6 +86,7 @@ def create_app(config: DefaultConfig) -> web.Application:
         config.streaming,
         answer_filter=moderator if moderator.active else None,
         observer=metrics,
+        tools=[KnowledgeTool(retriever)] if retriever is not None else [],
     )
     agent = ChatAgent(chat, storage, BackgroundAnswers(answers, adapter))
 
@@ -85,6 +99,11 @@ def create_app(config: DefaultConfig) -> web.Application:
                 {"error": f"Not a valid activity: {error.error_count()} errors"}, status=400
             )
 
+    async def start_background_work(_app: web.Application) -> None:
+        """The knowledge index gets ready in the background: the host serves, and answers, while it does."""
+        if retriever is not None:
+            retriever.start()
+
     async def finish_answers(_app: web.Application) -> None:
         """On SIGTERM/SIGINT: end every open answer with a note, and save its history."""
         await answers.shutdown(config.host.shutdown_grace)
@@ -92,6 +111,8 @@ def create_app(config: DefaultConfig) -> web.Application:
     async def close_connections(_app: web.Application) -> None:
         await model.close()
         await storage.close()
+        if retriever is not None:
+            await asyncio.to_thread(retriever.close)
 
     app = web.Application(client_max_size=config.host.max_request_bytes, middlewares=[json_errors])
     app[ANSWERS] = answers
@@ -99,6 +120,7 @@ def create_app(config: DefaultConfig) -> web.Application:
     app.router.add_post("/api/messages", jwt_authorization_decorator(messages))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics.handle)
+    app.on_startup.append(start_background_work)
     app.on_shutdown.append(finish_answers)
     app.on_cleanup.append(close_connections)
     logger.info("answering with %s", model.description)
