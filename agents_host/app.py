@@ -6,6 +6,7 @@ A message's way through this host, next to botbuilder's (app.py):
         per conversation)  ->  ChatAgent  ->  BackgroundAnswers (a continuation turn)
     ->  answers.ChatAnswer (with the knowledge search tool)  ->  streaming.AnswerStream
     ->  AgentsChannel  ->  the channel
+A feedback invoke goes from ChatAgent to FeedbackInvokes, which stores it in the state storage.
 
 It reads the same settings as the botbuilder host (`config.DefaultConfig`) and keeps state in the
 same rows. Run it with `python -m agents_host`.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from http import HTTPStatus
 from pathlib import Path
 
 from aiohttp import web
@@ -23,6 +25,7 @@ from pydantic import ValidationError
 
 from answers import ChatAnswer
 from config import DefaultConfig
+from feedback import FeedbackRecorder
 from host import json_errors, on_turn_error
 from host.health import healthz
 from knowledge import Fts5Retriever, KnowledgeTool
@@ -36,6 +39,7 @@ from streaming import ConversationScheduler
 from .agent import ChatAgent
 from .auth import connections
 from .background_answers import BackgroundAnswers, ConversationOrderMiddleware
+from .feedback import FeedbackInvokes
 from .refusals import ModerationMiddleware, UserLimitsMiddleware
 from .storage import AgentsStorage
 from .turn_observability import TurnLogContextMiddleware, TurnTimingMiddleware
@@ -88,16 +92,26 @@ def create_app(config: DefaultConfig) -> web.Application:
         observer=metrics,
         tools=[KnowledgeTool(retriever)] if retriever is not None else [],
     )
-    agent = ChatAgent(chat, storage, BackgroundAnswers(answers, adapter))
+    feedback = FeedbackInvokes(
+        FeedbackRecorder(storage.write_documents, [metrics]), config.chat.marks.feedback
+    )
+    agent = ChatAgent(chat, storage, BackgroundAnswers(answers, adapter), feedback)
 
     async def messages(request: web.Request) -> web.StreamResponse:
         try:
-            return await adapter.process(request, agent)
+            response = await adapter.process(request, agent)
         except ValidationError as error:
             # The SDK validates the activity outside its own error handling: a 500 without this.
             return web.json_response(
                 {"error": f"Not a valid activity: {error.error_count()} errors"}, status=400
             )
+        if response.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            # The SDK's only 5xx: 501 for an invoke that got no invoke response, because its turn
+            # failed (`on_turn_error` logged it and told the user). A 5xx would show the user
+            # "Unable to reach app"; the botbuilder host answers such an invoke 400 too.
+            logger.info("an invoke's turn failed before it was answered: %d", response.status)
+            return web.json_response({"error": "The bot could not answer this invoke."}, status=400)
+        return response
 
     async def start_background_work(_app: web.Application) -> None:
         """The knowledge index gets ready in the background: the host serves, and answers, while it does."""

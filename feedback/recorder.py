@@ -13,7 +13,7 @@ from .ratings import Feedback, FeedbackActivity, feedback_key, read_feedback
 
 logger = logging.getLogger(__name__)
 
-SaveDocuments = Callable[[dict[str, Any]], Awaitable[None]]
+SaveDocuments = Callable[[dict[str, Any]], Awaitable[object]]
 """Writes JSON documents by key to the state storage, overwriting (a storage's `write`)."""
 
 
