@@ -62,6 +62,10 @@ def create_app(config: DefaultConfig) -> web.Application:
         if config.knowledge.enabled and config.model.provider != "offline"
         else None
     )
+    if config.mcp.servers:
+        logger.warning(
+            "MCP_SERVERS is set, but the Agents SDK host has no MCP client: their tools are left out"
+        )
     storage = AgentsStorage(create_row_store(config.storage))
     client = openai_client(config.model)  # shared by the model and the moderation check; the model closes it
     model = create_chat_model(config.model, client)
