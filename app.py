@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -59,18 +59,20 @@ ANSWERS = web.AppKey("answers", ConversationScheduler)
 """The app's answers in progress (tests wait on `app[ANSWERS].wait_idle()`)."""
 MCP_SERVERS = web.AppKey("mcp_servers", McpServers)
 """The app's MCP servers (tests wait on `app[MCP_SERVERS].settled()`)."""
+KNOWLEDGE = web.AppKey("knowledge", Fts5Retriever)
+"""The app's own knowledge search, when it has one (tests wait on `app[KNOWLEDGE].wait_ready()`)."""
 
 
 def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) -> web.Application:
     """Wire the adapter, state, dialogs and model into an aiohttp application.
 
     `tools` are what the model may call while it answers; by default the bot's own: the knowledge
-    search over `KNOWLEDGE_DIR` when it is on and a language model is configured. The tools of the
+    search over `KNOWLEDGE_DIR` when it is on (the offline model, too, answers from it). The tools of the
     MCP servers in `MCP_SERVERS` that are connected when an answer starts join them.
     """
     retriever = (
         Fts5Retriever(Path(config.knowledge.directory), base_url=config.knowledge.base_url)
-        if tools is None and config.knowledge.enabled and config.model.provider != "offline"
+        if tools is None and config.knowledge.enabled
         else None
     )
     if tools is None:
@@ -140,11 +142,13 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         model,
         host.ready_timeout,
         lambda: endpoint.accepting,
-        information={"mcp_servers": mcp_servers.report} if mcp_servers.connections else {},
+        information=_information(retriever, mcp_servers),
     )
     app = web.Application(client_max_size=host.max_request_bytes, middlewares=[json_errors])
     app[ANSWERS] = answers
     app[MCP_SERVERS] = mcp_servers
+    if retriever is not None:
+        app[KNOWLEDGE] = retriever
     handle_messages = endpoint.handle if telemetry is None else telemetry.trace_requests(endpoint.handle)
     app.router.add_post("/api/messages", handle_messages)
     app.router.add_get("/healthz", healthz)
@@ -180,11 +184,21 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     return app
 
 
+def _information(retriever: Fts5Retriever | None, mcp_servers: McpServers) -> dict[str, Callable[[], object]]:
+    """What /readyz reports besides its checks: the knowledge base and the MCP servers, when there are any."""
+    information: dict[str, Callable[[], object]] = {}
+    if retriever is not None:
+        information["knowledge"] = retriever.report
+    if mcp_servers.connections:
+        information["mcp_servers"] = mcp_servers.report
+    return information
+
+
 def _mcp_servers(config: DefaultConfig) -> McpServers:
-    """The MCP servers to connect to: none for the offline stand-in, which calls no tools."""
+    """The MCP servers to connect to: none for the offline stand-in, which calls only the knowledge search."""
     servers = config.mcp.servers
     if servers and config.model.provider == "offline":
-        logger.warning("MCP_SERVERS is set, but the offline model calls no tools: no MCP server is started")
+        logger.warning("MCP_SERVERS is set, but the offline model calls no MCP tool: none is started")
         return McpServers(())
     return McpServers(servers)
 

@@ -54,12 +54,12 @@ ANSWERS = web.AppKey("answers", ConversationScheduler)
 def create_app(config: DefaultConfig) -> web.Application:
     """Wire the adapter, middleware, state, model and tools into an aiohttp application.
 
-    The model may search the knowledge base over `KNOWLEDGE_DIR` (when it is on and a language model
-    is configured), as on the botbuilder host; MCP servers are the botbuilder host's only.
+    The model may search the knowledge base over `KNOWLEDGE_DIR` when it is on (the offline model,
+    too, answers from it), as on the botbuilder host; MCP servers are the botbuilder host's only.
     """
     retriever = (
         Fts5Retriever(Path(config.knowledge.directory), base_url=config.knowledge.base_url)
-        if config.knowledge.enabled and config.model.provider != "offline"
+        if config.knowledge.enabled
         else None
     )
     if config.mcp.servers:

@@ -66,6 +66,13 @@ class Fts5Retriever:
         """Whether searches answer: the first build is done."""
         return self._index is not None
 
+    def report(self) -> dict[str, object]:
+        """How the knowledge base stands, for /readyz: an operator sees whether searches answer."""
+        index = self._index
+        if index is not None:
+            return {"ready": True, "passages": len(index), "folder": str(self._directory)}
+        return {"ready": False, "reason": self._failure or "indexing", "folder": str(self._directory)}
+
     def start(self) -> None:
         """Begin the first build in the background; returns at once, and only the first call counts."""
         self._started()

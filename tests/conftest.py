@@ -35,9 +35,9 @@ ANSWER_TOKEN_DELAY = 0.25
 
 
 class StartBot(Protocol):
-    """Starts the bot with the given environment and, optionally, tools its model may call."""
+    """Starts the bot with the given environment and the tools its model may call (None: the app's own)."""
 
-    def __call__(self, env: dict[str, str], *, tools: Sequence[Tool] = ()) -> Awaitable[BotClient]: ...
+    def __call__(self, env: dict[str, str], *, tools: Sequence[Tool] | None = ()) -> Awaitable[BotClient]: ...
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ async def start_bot(connector: RecordingConnector, model_server: ModelServer) ->
     async with AsyncExitStack() as stack:
         session = await stack.enter_async_context(aiohttp.ClientSession())
 
-        async def start(env: dict[str, str], *, tools: Sequence[Tool] = ()) -> BotClient:
+        async def start(env: dict[str, str], *, tools: Sequence[Tool] | None = ()) -> BotClient:
             app = create_app(DefaultConfig({"STORAGE": "memory", **env}), tools=tools)
             url = await stack.enter_async_context(serve(app))
             return BotClient(url, session, app)

@@ -70,10 +70,16 @@ def playground_cli() -> Path:
     return PLAYGROUND_CLI
 
 
-#: The bots' settings: the offline model at the pace above, and a sensitivity label on its answers.
+#: The knowledge the bots search: one document whose words match none of the other tests'
+#: questions, so that only a question about it gets a cited answer and the rest the fixed one.
+KNOWLEDGE_DIR = E2E_DIR / "knowledge"
+
+#: The bots' settings: the offline model at the pace above, searching the knowledge above, and a
+#: sensitivity label on its answers.
 BOT_ENV = {
     "MODEL_PROVIDER": "offline",
     "OFFLINE_MODEL_TOKENS_PER_SECOND": OFFLINE_TOKENS_PER_SECOND,
+    "KNOWLEDGE_DIR": str(KNOWLEDGE_DIR),
     "SENSITIVITY_LABEL_NAME": SENSITIVITY_LABEL[0],
     "SENSITIVITY_LABEL_DESCRIPTION": SENSITIVITY_LABEL[1],
 }

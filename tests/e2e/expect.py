@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from knowledge.knowledge_tool import KnowledgeTool
 from llm.offline_model import offline_answer
 from tests.e2e.conftest import SENSITIVITY_LABEL
 from tests.e2e.playground import (
@@ -197,4 +199,45 @@ def check_feedback_click_is_stored(pg: Playground, state_file: Path) -> None:
         item for item in stored_feedback(state_file, pg.personal_chat_id).values() if item["text"] == text
     ]
     assert (item["reaction"], item["user_id"], item["answer_id"]) == ("like", pg.user_id, None)
+    assert error_exchanges(pg.recording()) == []
+
+
+async def check_cited_knowledge_answer(pg: Playground) -> None:
+    """The offline model searches the knowledge base (the bubble says so while it does), then streams
+    the passages found with their [n] markers; the final carries them as citations the Playground
+    takes, with the AI label and the feedback buttons."""
+    marker = new_marker("knowledge")
+    question = f"What does a hotel in Paris cost ({marker})?"
+
+    async with pg.conversation_stream() as stream:
+        reply = await pg.post_and_wait(stream, pg.personal_chat_id, question, limit=REPLY_LIMIT)
+    turn = pg.turn(pg.personal_chat_id, marker)
+
+    assert_success(turn)
+    statuses = [
+        text for text, kind in zip(reply.texts, reply.stream_types, strict=True) if kind == "informative"
+    ]
+    assert KnowledgeTool.status in statuses, reply.texts
+    kinds = reply.stream_types
+    assert kinds.index("final") > max(i for i, kind in enumerate(kinds) if kind == "informative")
+    assert reply.text.startswith("**No language model is configured**")
+    assert (
+        "**Travel policy: Hotels**: Hotels cost at most 180 euros a night, 250 in Paris and London."
+        in reply.text
+    )
+    final = turn.sent[-1]
+    [entity] = message_entities(final)
+    claims = entity["citation"]
+    assert {claim["position"] for claim in claims} == {int(n) for n in re.findall(r"\[(\d+)\]", reply.text)}
+    assert claims[0]["appearance"]["name"] == "Travel policy: Hotels"
+    assert all(claim["appearance"]["abstract"] for claim in claims)
+    assert {key: value for key, value in entity.items() if key != "citation"} == AI_ENTITY
+    assert final["channelData"]["feedbackLoop"] == {"type": "default"}
+    shown = reply.final
+    assert (
+        shown["aiEntity"]["additionalType"] == ["AIGeneratedContent"] and shown["feedbackLoopEnabled"] is True
+    )
+    assert [claim["position"] for claim in shown["aiEntity"]["citation"]] == [
+        claim["position"] for claim in claims
+    ]
     assert error_exchanges(pg.recording()) == []

@@ -3,7 +3,8 @@
 The same checks as the botbuilder bot's personal chat (test_teams.py): the chat pane shows one bubble
 that only grows, and the host's sends keep to the stream protocol at Teams' pace; and as its AI
 features (test_ai_features.py): the labels and the feedback buttons on the answer, which the
-Playground validates strictly, and a feedback click reaching the host and stored.
+Playground validates strictly, a knowledge question's search and cited answer, and a feedback
+click reaching the host and stored.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.expect import (
+    check_cited_knowledge_answer,
     check_feedback_click_is_stored,
     check_labelled_personal_answer,
     check_personal_chat_stream,
@@ -31,6 +33,12 @@ async def test_the_agents_sdk_hosts_answer_is_labelled_and_offers_feedback(
     agents_host_playground: Playground,
 ) -> None:
     await check_labelled_personal_answer(agents_host_playground)
+
+
+async def test_the_agents_sdk_host_shows_the_search_then_a_cited_labelled_answer(
+    agents_host_playground: Playground,
+) -> None:
+    await check_cited_knowledge_answer(agents_host_playground)
 
 
 async def test_a_feedback_click_reaches_the_agents_sdk_host_and_is_stored(

@@ -15,6 +15,7 @@ from tests.e2e.expect import (
     REPLY_LIMIT,
     assert_marked,
     assert_success,
+    check_cited_knowledge_answer,
     check_feedback_click_is_stored,
     check_labelled_personal_answer,
     group_answer,
@@ -44,6 +45,12 @@ async def test_a_group_chat_answer_is_labelled_and_offers_feedback(teams_playgro
     assert_success(turn)
     assert_marked(turn.sent[-1], reply.final)
     assert error_exchanges(pg.recording()) == []
+
+
+async def test_a_knowledge_question_shows_the_search_then_a_cited_labelled_answer(
+    teams_playground: Playground,
+) -> None:
+    await check_cited_knowledge_answer(teams_playground)
 
 
 async def test_a_command_reply_is_not_labelled(teams_playground: Playground) -> None:

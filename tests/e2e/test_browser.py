@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from knowledge.knowledge_tool import KnowledgeTool
 from tests.e2e.conftest import SENSITIVITY_LABEL
 from tests.e2e.expect import REPLY_LIMIT, full_answer, new_marker
 from tests.e2e.playground import Playground, error_exchanges, stream_info
@@ -52,6 +53,13 @@ MESSAGES_JS = """() => [...document.querySelectorAll('[aria-label="Message heade
         streaming: Boolean(cursor),
     };
 })"""
+
+#: Whether the citation card (a popover) has finished fading in.
+CARD_SHOWN_JS = """() => {
+    const card = document.querySelector('.fai-PreviewContent');
+    const popover = card && card.closest('[data-popper-placement]');
+    return Boolean(popover) && getComputedStyle(popover).opacity === '1';
+}"""
 
 POLL_INTERVAL = 0.1
 
@@ -184,13 +192,14 @@ async def test_browser_shows_partial_text_before_the_final_answer(
 async def test_browser_shows_the_ai_label_and_takes_a_rating(
     chromium: Path, browser_playground: Playground, bot: BotProcess, artifacts_dir: Path
 ) -> None:
-    """The final answer shows "AI generated", the sensitivity label and the thumbs; a thumbs-up
-    with a comment, submitted in the Playground's form, thanks the person and is stored."""
+    """A question the knowledge base answers: the bubble shows the search, then the final answer its
+    citation, "AI generated", the sensitivity label and the thumbs; a thumbs-up with a comment,
+    submitted in the Playground's form, thanks the person and is stored."""
     pg = browser_playground
     shots = artifacts_dir / "browser"
     shots.mkdir(parents=True, exist_ok=True)
     marker = new_marker("browser-ai")
-    question = f"Label this answer ({marker})"
+    question = f"What does a hotel in Paris cost ({marker})?"
     comment = f"Clear and quick ({marker})"
 
     async with personal_chat(chromium, pg, shots) as page:
@@ -198,10 +207,12 @@ async def test_browser_shows_the_ai_label_and_takes_a_rating(
         await box.click()
         await box.press_sequentially(question)
         await box.press("Enter")
+        # While the offline model searches, the bot's bubble says so.
+        bubbles = page.locator("xpath=//*[@aria-label='Message header']/..")
+        searching = bubbles.get_by_text(KnowledgeTool.status, exact=True)
+        await searching.wait_for(timeout=REPLY_LIMIT * 1000)
         # The answer's message: its header, its text and, once final, its feedback buttons.
-        answer = page.locator("xpath=//*[@aria-label='Message header']/..").filter(
-            has_text=f"You wrote: “{question}”"
-        )
+        answer = bubbles.filter(has_text=f"searched the knowledge base for “{question}”")
         like = answer.locator("[aria-label='Feedback Button'] button[aria-label='Like']")
         await like.wait_for(timeout=REPLY_LIMIT * 1000)
         header = answer.locator("[aria-label='Message header']")
@@ -210,7 +221,18 @@ async def test_browser_shows_the_ai_label_and_takes_a_rating(
         assert (
             await answer.locator("[aria-label='Feedback Button'] button[aria-label='Dislike']").count() == 1
         )
-        await page.screenshot(path=shots / "4-ai-label.png")
+        # The [1] marker is a citation pill; over it, a card shows the passage and its source.
+        pill = answer.locator("a.fai-Citation")
+        assert await pill.all_inner_texts() == ["1"]
+        await pill.hover()
+        card = page.locator(".fai-PreviewContent")
+        await card.locator(".fai-PreviewMetadata__primaryText", has_text="Travel policy: Hotels").wait_for(
+            timeout=10_000
+        )
+        assert "Hotels cost at most 180 euros a night" in await card.inner_text()
+        await page.wait_for_function(CARD_SHOWN_JS)  # the card has faded in: the picture shows it
+        await page.screenshot(path=shots / "4-cited-answer.png")
+        await page.keyboard.press("Escape")
 
         await like.click()
         form = page.get_by_role("dialog")
