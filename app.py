@@ -36,7 +36,6 @@ from bots import (
     ChatBot,
     ConversationOrderMiddleware,
     FeedbackInvokes,
-    FeedbackObserver,
     GroupMentionMiddleware,
     TurnStateSaver,
     TypedStopMiddleware,
@@ -47,6 +46,7 @@ from config import ConfigError, DefaultConfig
 from connector import ConnectorHttp, ReusingBotFrameworkAuthentication
 from dialogs import HISTORY_PROPERTY, ChatDialog, MainDialog, ResetDialog, SettingsDialog
 from dialogs.user_profile import PROFILE_PROPERTY
+from feedback import FeedbackObserver, FeedbackRecorder
 from host import MessagesEndpoint, json_errors, on_turn_error
 from host.health import Readiness, healthz
 from host.runtime import tune_garbage_collector
@@ -143,7 +143,8 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         SettingsDialog(user_state.create_property(PROFILE_PROPERTY)),
         ResetDialog(conversation_state.create_property(HISTORY_PROPERTY)),
     )
-    feedback = FeedbackInvokes(storage, config.chat.marks.feedback, feedback_observers)
+    recorder = FeedbackRecorder(storage.write, feedback_observers)
+    feedback = FeedbackInvokes(recorder, config.chat.marks.feedback)
     bot = ChatBot(
         conversation_state, state_saver, main_dialog, feedback, offline=config.model.provider == "offline"
     )

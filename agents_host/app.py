@@ -4,7 +4,9 @@ A message's way through this host, next to botbuilder's (app.py):
     POST /api/messages  ->  the SDK's JWT check and CloudAdapter.process
     ->  middleware (log ids, turn timing, typed stop, per-user limits, moderation, one turn at a time
         per conversation)  ->  ChatAgent  ->  BackgroundAnswers (a continuation turn)
-    ->  answers.ChatAnswer  ->  streaming.AnswerStream  ->  AgentsChannel  ->  the channel
+    ->  answers.ChatAnswer (with the knowledge search tool)  ->  streaming.AnswerStream
+    ->  AgentsChannel  ->  the channel
+A feedback invoke goes from ChatAgent to FeedbackInvokes, which stores it in the state storage.
 
 It reads the same settings as the botbuilder host (`config.DefaultConfig`) and keeps state in the
 same rows. Run it with `python -m agents_host`.
@@ -12,7 +14,10 @@ same rows. Run it with `python -m agents_host`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from http import HTTPStatus
+from pathlib import Path
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_decorator
@@ -20,8 +25,10 @@ from pydantic import ValidationError
 
 from answers import ChatAnswer
 from config import DefaultConfig
+from feedback import FeedbackRecorder
 from host import json_errors, on_turn_error
 from host.health import healthz
+from knowledge import Fts5Retriever, KnowledgeTool
 from llm import create_chat_model, openai_client
 from llm.circuit_breaker import CircuitBreakerModel
 from observability import BotMetrics
@@ -32,6 +39,7 @@ from streaming import ConversationScheduler
 from .agent import ChatAgent
 from .auth import connections
 from .background_answers import BackgroundAnswers, ConversationOrderMiddleware
+from .feedback import FeedbackInvokes
 from .refusals import ModerationMiddleware, UserLimitsMiddleware
 from .storage import AgentsStorage
 from .turn_observability import TurnLogContextMiddleware, TurnTimingMiddleware
@@ -44,7 +52,20 @@ ANSWERS = web.AppKey("answers", ConversationScheduler)
 
 
 def create_app(config: DefaultConfig) -> web.Application:
-    """Wire the adapter, middleware, state and model into an aiohttp application."""
+    """Wire the adapter, middleware, state, model and tools into an aiohttp application.
+
+    The model may search the knowledge base over `KNOWLEDGE_DIR` when it is on (the offline model,
+    too, answers from it), as on the botbuilder host; MCP servers are the botbuilder host's only.
+    """
+    retriever = (
+        Fts5Retriever(Path(config.knowledge.directory), base_url=config.knowledge.base_url)
+        if config.knowledge.enabled
+        else None
+    )
+    if config.mcp.servers:
+        logger.warning(
+            "MCP_SERVERS is set, but the Agents SDK host has no MCP client: their tools are left out"
+        )
     storage = AgentsStorage(create_row_store(config.storage))
     client = openai_client(config.model)  # shared by the model and the moderation check; the model closes it
     model = create_chat_model(config.model, client)
@@ -73,17 +94,33 @@ def create_app(config: DefaultConfig) -> web.Application:
         config.streaming,
         answer_filter=moderator if moderator.active else None,
         observer=metrics,
+        tools=[KnowledgeTool(retriever)] if retriever is not None else [],
     )
-    agent = ChatAgent(chat, storage, BackgroundAnswers(answers, adapter))
+    feedback = FeedbackInvokes(
+        FeedbackRecorder(storage.write_documents, [metrics]), config.chat.marks.feedback
+    )
+    agent = ChatAgent(chat, storage, BackgroundAnswers(answers, adapter), feedback)
 
     async def messages(request: web.Request) -> web.StreamResponse:
         try:
-            return await adapter.process(request, agent)
+            response = await adapter.process(request, agent)
         except ValidationError as error:
             # The SDK validates the activity outside its own error handling: a 500 without this.
             return web.json_response(
                 {"error": f"Not a valid activity: {error.error_count()} errors"}, status=400
             )
+        if response.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            # The SDK's only 5xx: 501 for an invoke that got no invoke response, because its turn
+            # failed (`on_turn_error` logged it and told the user). A 5xx would show the user
+            # "Unable to reach app"; the botbuilder host answers such an invoke 400 too.
+            logger.info("an invoke's turn failed before it was answered: %d", response.status)
+            return web.json_response({"error": "The bot could not answer this invoke."}, status=400)
+        return response
+
+    async def start_background_work(_app: web.Application) -> None:
+        """The knowledge index gets ready in the background: the host serves, and answers, while it does."""
+        if retriever is not None:
+            retriever.start()
 
     async def finish_answers(_app: web.Application) -> None:
         """On SIGTERM/SIGINT: end every open answer with a note, and save its history."""
@@ -92,6 +129,8 @@ def create_app(config: DefaultConfig) -> web.Application:
     async def close_connections(_app: web.Application) -> None:
         await model.close()
         await storage.close()
+        if retriever is not None:
+            await asyncio.to_thread(retriever.close)
 
     app = web.Application(client_max_size=config.host.max_request_bytes, middlewares=[json_errors])
     app[ANSWERS] = answers
@@ -99,6 +138,7 @@ def create_app(config: DefaultConfig) -> web.Application:
     app.router.add_post("/api/messages", jwt_authorization_decorator(messages))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics.handle)
+    app.on_startup.append(start_background_work)
     app.on_shutdown.append(finish_answers)
     app.on_cleanup.append(close_connections)
     logger.info("answering with %s", model.description)

@@ -12,7 +12,7 @@ the dialogs' `DialogState`, which is not a `StoreItem`, survives a real storage.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from microsoft_agents.hosting.core.state.agent_state import CachedAgentState
 from microsoft_agents.hosting.core.storage import Storage, StoreItem
@@ -45,14 +45,19 @@ class AgentsStorage(Storage):
         """Save items; raises `StorageConflictError`, and writes none, if any item's eTag is stale."""
         if not changes:
             raise ValueError("Storage.write(): Changes are required when writing.")
-        documents = {key: item.store_item_to_json() for key, item in changes.items()}
+        rows = await self.write_documents({key: item.store_item_to_json() for key, item in changes.items()})
+        for row, item in zip(rows, changes.values(), strict=True):
+            stamp_etag(_etag_holder(item), row.etag)
+
+    async def write_documents(self, documents: dict[str, Any]) -> list[Row]:
+        """Save JSON documents that are no `StoreItem` (feedback), in the rows botbuilder's storage
+        writes for a dict; the rows written, with their new eTags. Same conflicts as `write`."""
         rows = [
             Row(key, expected_etag(document), new_etag(), encode(document))
             for key, document in documents.items()
         ]
         await self._rows._write_rows(rows)
-        for row, item in zip(rows, changes.values(), strict=True):
-            stamp_etag(_etag_holder(item), row.etag)
+        return rows
 
     async def delete(self, keys: list[str]) -> None:
         """Remove items; a missing key is not an error."""

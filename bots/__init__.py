@@ -2,7 +2,7 @@
 
 from .background_answers import BackgroundAnswers, ConversationOrderMiddleware
 from .chat_bot import ChatBot
-from .feedback import FeedbackInvokes, FeedbackObserver
+from .feedback import FeedbackInvokes
 from .mentions import GroupMentionMiddleware
 from .state_saver import TurnStateSaver
 from .typed_stop import TypedStopMiddleware
@@ -12,7 +12,6 @@ __all__ = [
     "ChatBot",
     "ConversationOrderMiddleware",
     "FeedbackInvokes",
-    "FeedbackObserver",
     "GroupMentionMiddleware",
     "TurnStateSaver",
     "TypedStopMiddleware",

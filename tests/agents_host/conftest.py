@@ -21,13 +21,15 @@ StartHost = Callable[[dict[str, str]], Awaitable[BotProcess]]
 @pytest.fixture
 async def start_host(connector: RecordingConnector, model_server: ModelServer) -> AsyncIterator[StartHost]:
     """Start the host with the model server and `env`. The connector and the model server outlive
-    it, so that its shutdown can finish answers."""
+    it, so that its shutdown can finish answers. The model gets no tools unless `env` sets a
+    KNOWLEDGE_DIR."""
     async with AsyncExitStack() as stack:
 
         async def start(env: dict[str, str]) -> BotProcess:
             settings = {
                 "OPENAI_BASE_URL": f"{model_server.url}/v1",
                 "OPENAI_MODEL": "local-test-model",
+                "KNOWLEDGE_DIR": "",
                 **env,
             }
             return await stack.enter_async_context(agents_host_process(settings))

@@ -29,6 +29,7 @@ async def test_a_conversation_moves_between_the_hosts_with_its_history_and_profi
         "OPENAI_BASE_URL": f"{model_server.url}/v1",
         "OPENAI_MODEL": "local-test-model",
         "SQLITE_PATH": str(tmp_path / "shared.sqlite3"),
+        "KNOWLEDGE_DIR": "",  # no tools: the system prompt ends with the profile's instructions
     }
     model_server.token_delay = 0.0  # the answers' pace plays no part here
     sent = 0

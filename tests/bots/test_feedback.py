@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bots.feedback import FORM_QUESTIONS
+from feedback import FORM_QUESTIONS
 from tests.conftest import StartBot
 from tests.support.activities import invoke
 from tests.support.bot import BotClient

@@ -73,28 +73,25 @@ def playground_cli() -> Path:
     return PLAYGROUND_CLI
 
 
-#: The knowledge the bot searches: one document whose words match none of the other tests'
+#: The knowledge the bots search: one document whose words match none of the other tests'
 #: questions, so that only a question about it gets a cited answer and the rest the fixed one.
 KNOWLEDGE_DIR = E2E_DIR / "knowledge"
 
-#: The bots' settings: the offline model at the pace above, searching the knowledge above.
-OFFLINE_BOT_ENV = {
+#: The bots' settings: the offline model at the pace above, searching the knowledge above, and a
+#: sensitivity label on its answers.
+BOT_ENV = {
     "MODEL_PROVIDER": "offline",
     "OFFLINE_MODEL_TOKENS_PER_SECOND": OFFLINE_TOKENS_PER_SECOND,
     "KNOWLEDGE_DIR": str(KNOWLEDGE_DIR),
+    "SENSITIVITY_LABEL_NAME": SENSITIVITY_LABEL[0],
+    "SENSITIVITY_LABEL_DESCRIPTION": SENSITIVITY_LABEL[1],
 }
 
 
 @pytest.fixture(scope="session")
 def bot(artifacts_dir: Path) -> Iterator[BotProcess]:
     """The repository's bot with its offline model, shared by all end-to-end tests."""
-    env = {
-        **OFFLINE_BOT_ENV,
-        "SENSITIVITY_LABEL_NAME": SENSITIVITY_LABEL[0],
-        "SENSITIVITY_LABEL_DESCRIPTION": SENSITIVITY_LABEL[1],
-        "NOTIFY_API_KEY": NOTIFY_API_KEY,
-    }
-    with BotProcess(env) as process:
+    with BotProcess({**BOT_ENV, "NOTIFY_API_KEY": NOTIFY_API_KEY}) as process:
         try:
             yield process
         finally:
@@ -157,18 +154,28 @@ def browser_playground(start_playground: Callable[..., Playground]) -> Playgroun
 
 
 @pytest.fixture(scope="session")
-def agents_host_playground(playground_cli: Path, artifacts_dir: Path) -> Iterator[Playground]:
-    """A Teams Playground (``-c msteams``) in front of the Agents SDK host (``python -m agents_host``
-    from its own environment), with the same offline model."""
-    with agents_host_process(OFFLINE_BOT_ENV) as host:
-        playground = Playground(host.endpoint, channel="msteams")
+def agents_host(artifacts_dir: Path) -> Iterator[BotProcess]:
+    """The Agents SDK host (``python -m agents_host`` from its own environment), with the same
+    settings as ``bot``."""
+    with agents_host_process(BOT_ENV) as host:
         try:
-            yield playground.start()
+            yield host
         finally:
-            playground.stop()
-            playground.save_artifacts(artifacts_dir / "playground-agents-host")
-            playground.cleanup()
             host.save_artifacts(artifacts_dir / "agents-host")
+
+
+@pytest.fixture(scope="session")
+def agents_host_playground(
+    playground_cli: Path, agents_host: BotProcess, artifacts_dir: Path
+) -> Iterator[Playground]:
+    """A Teams Playground (``-c msteams``) in front of the Agents SDK host."""
+    playground = Playground(agents_host.endpoint, channel="msteams")
+    try:
+        yield playground.start()
+    finally:
+        playground.stop()
+        playground.save_artifacts(artifacts_dir / "playground-agents-host")
+        playground.cleanup()
 
 
 @pytest.fixture(scope="session")
@@ -188,7 +195,7 @@ def _report_processes_on_failure(request: pytest.FixtureRequest) -> Iterator[Non
     if report is None or not report.failed:
         return
     for name in request.fixturenames:
-        if name != "bot" and not name.endswith("_playground"):
+        if name not in ("bot", "agents_host") and not name.endswith("_playground"):
             continue
         value = request.getfixturevalue(name)  # set up already: it is in this test's closure
         if isinstance(value, BotProcess):

@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
+from knowledge.knowledge_tool import KnowledgeTool
 from llm.offline_model import offline_answer
+from tests.e2e.conftest import SENSITIVITY_LABEL
 from tests.e2e.playground import (
+    TO_BOT,
     ConversationStream,
     Frame,
     Playground,
     Turn,
     error_exchanges,
+    http_post_json,
     in_conversation,
     stream_info,
 )
-from tests.support.connector import stream_channel_data, web_chat_fields
+from tests.support.connector import message_entities, stream_channel_data, web_chat_fields
+from tests.support.stored_feedback import stored_feedback
 
 #: How long one answer may take to arrive completely (it takes about four seconds).
 REPLY_LIMIT = 60.0
+
+#: The Message entity on every model answer's final message: the AI label and the sensitivity label.
+AI_ENTITY = {
+    "type": "https://schema.org/Message",
+    "@type": "Message",
+    "@context": "https://schema.org",
+    "@id": "",
+    "additionalType": ["AIGeneratedContent"],
+    "usageInfo": {"@type": "CreativeWork", "name": SENSITIVITY_LABEL[0], "description": SENSITIVITY_LABEL[1]},
+}
 
 
 def new_marker(label: str) -> str:
@@ -125,4 +142,102 @@ async def check_personal_chat_stream(pg: Playground) -> None:
     for activity in sent:  # Web Chat reads the same fields from channelData (see web_chat_fields)
         assert stream_channel_data(activity) == web_chat_fields(stream_info(activity)), activity
     assert all(gap >= 0.99 for gap in gaps(turn.calls)), f"faster than one send a second: {gaps(turn.calls)}"
+    assert error_exchanges(pg.recording()) == []
+
+
+def assert_marked(sent: dict[str, Any], shown: dict[str, Any]) -> None:
+    """The bot sent one Message entity and asked for feedback; the chat pane got both."""
+    assert message_entities(sent) == [AI_ENTITY], sent
+    assert sent["channelData"]["feedbackLoop"] == {"type": "default"}
+    assert shown["aiEntity"]["additionalType"] == ["AIGeneratedContent"], shown
+    assert shown["aiEntity"]["usageInfo"]["name"] == SENSITIVITY_LABEL[0]
+    assert shown["feedbackLoopEnabled"] is True
+
+
+async def check_labelled_personal_answer(pg: Playground) -> None:
+    """A Teams 1:1 chat answer's final carries the AI label, the sensitivity label and the feedback
+    buttons, which the Playground accepts and hands to its chat pane; its updates carry none."""
+    marker = new_marker("ai-personal")
+    question = f"Label this answer ({marker})"
+
+    async with pg.conversation_stream() as stream:
+        reply = await pg.post_and_wait(stream, pg.personal_chat_id, question, limit=REPLY_LIMIT)
+    turn = pg.turn(pg.personal_chat_id, marker)
+
+    assert reply.text == full_answer(question)
+    assert_success(turn)
+    *updates, final = turn.sent
+    assert_marked(final, reply.final)
+    # Only the final carries them: while streaming, the Playground shows a progress bar.
+    assert all(
+        not message_entities(update) and "feedbackLoop" not in update["channelData"] for update in updates
+    )
+    assert not any(
+        "aiEntity" in frame["message"] and frame["message"]["aiEntity"] for frame in reply.frames[:-1]
+    )
+    assert error_exchanges(pg.recording()) == []
+
+
+def check_feedback_click_is_stored(pg: Playground, state_file: Path) -> None:
+    """The Playground's feedback form posts the raw text and no replyToId; the bot answers 200
+    (any 2xx shows "Thank you!") and keeps the rating in its state storage, `state_file`."""
+    text = f"Clear and to the point ({new_marker('feedback')})"
+    payload = {
+        "name": "message/submitAction",
+        "from": {"id": pg.user_id},
+        "conversation": {"id": pg.personal_chat_id},
+        "value": {"actionName": "feedback", "actionValue": {"reaction": "like", "feedback": text}},
+    }
+    status, _body = http_post_json(f"{pg.base_url}/_conversation/v1/invoke", payload)
+
+    assert status == 200
+    [sent] = [
+        b for b in pg.recording() if b.get("direction") == TO_BOT and text in str(b["request"].get("body"))
+    ]
+    assert (sent["request"]["body"]["type"], sent["response"]["statusCode"]) == ("invoke", 200)
+    [item] = [
+        item for item in stored_feedback(state_file, pg.personal_chat_id).values() if item["text"] == text
+    ]
+    assert (item["reaction"], item["user_id"], item["answer_id"]) == ("like", pg.user_id, None)
+    assert error_exchanges(pg.recording()) == []
+
+
+async def check_cited_knowledge_answer(pg: Playground) -> None:
+    """The offline model searches the knowledge base (the bubble says so while it does), then streams
+    the passages found with their [n] markers; the final carries them as citations the Playground
+    takes, with the AI label and the feedback buttons."""
+    marker = new_marker("knowledge")
+    question = f"What does a hotel in Paris cost ({marker})?"
+
+    async with pg.conversation_stream() as stream:
+        reply = await pg.post_and_wait(stream, pg.personal_chat_id, question, limit=REPLY_LIMIT)
+    turn = pg.turn(pg.personal_chat_id, marker)
+
+    assert_success(turn)
+    statuses = [
+        text for text, kind in zip(reply.texts, reply.stream_types, strict=True) if kind == "informative"
+    ]
+    assert KnowledgeTool.status in statuses, reply.texts
+    kinds = reply.stream_types
+    assert kinds.index("final") > max(i for i, kind in enumerate(kinds) if kind == "informative")
+    assert reply.text.startswith("**No language model is configured**")
+    assert (
+        "**Travel policy: Hotels**: Hotels cost at most 180 euros a night, 250 in Paris and London."
+        in reply.text
+    )
+    final = turn.sent[-1]
+    [entity] = message_entities(final)
+    claims = entity["citation"]
+    assert {claim["position"] for claim in claims} == {int(n) for n in re.findall(r"\[(\d+)\]", reply.text)}
+    assert claims[0]["appearance"]["name"] == "Travel policy: Hotels"
+    assert all(claim["appearance"]["abstract"] for claim in claims)
+    assert {key: value for key, value in entity.items() if key != "citation"} == AI_ENTITY
+    assert final["channelData"]["feedbackLoop"] == {"type": "default"}
+    shown = reply.final
+    assert (
+        shown["aiEntity"]["additionalType"] == ["AIGeneratedContent"] and shown["feedbackLoopEnabled"] is True
+    )
+    assert [claim["position"] for claim in shown["aiEntity"]["citation"]] == [
+        claim["position"] for claim in claims
+    ]
     assert error_exchanges(pg.recording()) == []

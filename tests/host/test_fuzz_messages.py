@@ -272,7 +272,6 @@ async def test_thousands_of_generated_bodies_get_no_5xx_and_the_bot_answers_afte
     total = sum(statuses.values())
     print(f"fuzz: {total} requests in {elapsed:.1f} s: {dict(sorted(statuses.items()))}")
     assert total >= 2 * EXAMPLES_PER_STRATEGY + ACTIVITY_EXAMPLES
-    assert elapsed < 30
     assert not [record for record in caplog.records if record.name == "aiohttp.server"]
     failed_turns = Counter(
         f"{type(record.exc_info[1]).__name__}: {record.exc_info[1]}"[:200]

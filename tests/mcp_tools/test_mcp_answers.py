@@ -186,7 +186,7 @@ async def test_the_offline_model_starts_no_mcp_server(
 ) -> None:
     bot = await start_bot(mcp_servers_env(inventory=stdio_server()))
     assert bot.app[MCP_SERVERS].connections == ()
-    assert "MCP_SERVERS is set, but the offline model calls no tools" in caplog.text
+    assert "MCP_SERVERS is set, but the offline model calls no MCP tool" in caplog.text
     status, body = await readyz(bot)
     assert status == 200 and "mcp_servers" not in body
 

@@ -145,14 +145,21 @@ async def test_a_connector_that_cannot_be_reached_is_transient(in_turn: InTurn) 
 @pytest.mark.parametrize(
     ("inbound", "expected"),
     [
-        (user_message("Hi", "http://x"), ConversationFacts("msteams", "personal", False)),
+        (
+            user_message("Hi", "http://x"),
+            ConversationFacts("msteams", "personal", False, citation_style="entity"),
+        ),
         (
             user_message("Hi", "http://x", conversation_type="groupChat"),
-            ConversationFacts("msteams", "groupChat", False, group=True),
+            ConversationFacts("msteams", "groupChat", False, group=True, citation_style="entity"),
         ),
         (
             user_message("Hi", "http://x", channel_id="webchat", conversation_type=None),
-            ConversationFacts("webchat", None, False),
+            ConversationFacts("webchat", None, False, citation_style="link_definitions"),
+        ),
+        (
+            user_message("Hi", "http://x", channel_id="directline", conversation_type=None),
+            ConversationFacts("directline", None, False, citation_style="link_definitions"),
         ),
         (
             user_message("Hi", "http://x", channel_id="emulator", delivery_mode="expectReplies"),
@@ -160,7 +167,7 @@ async def test_a_connector_that_cannot_be_reached_is_transient(in_turn: InTurn) 
         ),
         (
             user_message("Hi", "http://x", channel_id="msteams:COPILOT"),
-            ConversationFacts("msteams", "personal", False),
+            ConversationFacts("msteams", "personal", False, citation_style="entity"),
         ),
     ],
 )
