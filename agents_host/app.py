@@ -66,6 +66,8 @@ def create_app(config: DefaultConfig) -> web.Application:
         logger.warning(
             "MCP_SERVERS is set, but the Agents SDK host has no MCP client: their tools are left out"
         )
+    if config.notify.api_key:
+        logger.warning("NOTIFY_API_KEY is set, but the Agents SDK host does not serve /api/notify")
     storage = AgentsStorage(create_row_store(config.storage))
     client = openai_client(config.model)  # shared by the model and the moderation check; the model closes it
     model = create_chat_model(config.model, client)
