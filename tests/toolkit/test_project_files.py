@@ -223,3 +223,13 @@ def test_secrets_and_what_the_toolkit_generates_stay_out_of_git() -> None:
         assert not [
             line for line in (ROOT / "env" / f".env.{env}").read_text().splitlines() if "SECRET" in line
         ]
+
+
+def test_the_schema_check_sees_a_mistake() -> None:
+    """The schema is strict: a misspelt key in an action fails it."""
+    require_cli()
+    document = project_file(PROJECT_FILES["playground"])
+    document["deploy"][0]["whith"] = document["deploy"][0].pop("with")
+    schema = CLI_PACKAGE / "resource" / "yaml-schema" / document["version"] / "yaml.schema.json"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, json.loads(schema.read_text()))
