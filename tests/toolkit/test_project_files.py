@@ -20,6 +20,7 @@ import jsonschema
 import pytest
 
 from benchmarks.serving import LOOPBACK, free_port
+from tests.deployment.bicep_template import read_bicep
 from tests.support.processes import ManagedProcess
 from tests.toolkit.project import CLI_PACKAGE, ROOT, env_file, placeholders, project_file, require_cli
 
@@ -47,8 +48,6 @@ def written_by(action: dict[str, Any]) -> set[str]:
     """The variables an action writes to the environment."""
     written = set((action.get("writeToEnvironmentFile") or {}).values())
     if action["uses"] == "arm/deploy":
-        from tests.deployment.bicep_template import read_bicep
-
         for template in action["with"]["templates"]:
             written |= {name.upper() for name in read_bicep(ROOT / template["path"])["outputs"]}
     return written
@@ -111,8 +110,6 @@ def test_the_check_of_placeholders_sees_a_missing_one(tmp_path: Path) -> None:
 
 def test_provision_passes_the_model_provider_the_bot_accepts() -> None:
     provider = env_file(ROOT / "env" / ".env.dev")["MODEL_PROVIDER"]
-    from tests.deployment.bicep_template import read_bicep
-
     allowed = read_bicep(ROOT / "infra" / "azure.bicep")["parameters"]["modelProvider"]["allowedValues"]
     assert provider in allowed
 
