@@ -3,7 +3,10 @@
 Both templates deploy the same resources; the one for a new resource group wraps them in a
 subscription-level deployment that creates the group first. Generating them from one description keeps
 the two from drifting apart; tests/deployment/test_templates.py checks the files match this script.
-Edit here, run it, and commit the JSON files it writes.
+Edit here, run it, and commit the JSON files it writes. infra/azure.bicep describes the same resources
+for the Microsoft 365 Agents Toolkit: change it too (tests/deployment/test_bicep.py compares the two).
+Expressions are written as `bicep build` writes them (format() for interpolated strings), so that the
+two read alike.
 """
 
 from __future__ import annotations
@@ -133,7 +136,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "storageAccountName": _param(
         "string",
         "For storage=blob: the storage account to create (3-24 lowercase letters and digits).",
-        "[concat('st', uniqueString(resourceGroup().id))]",
+        "[format('st{0}', uniqueString(resourceGroup().id))]",
     ),
     "redisUrl": _param(
         "securestring",
@@ -152,11 +155,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 _BLOB_CONNECTION_STRING = (
-    "[if(variables('createStorageAccount'), concat('DefaultEndpointsProtocol=https;AccountName=', "
-    "parameters('storageAccountName'), ';AccountKey=', "
+    "[if(variables('createStorageAccount'), format('DefaultEndpointsProtocol=https;AccountName={0};"
+    "AccountKey={1};EndpointSuffix={2}', parameters('storageAccountName'), "
     "listKeys(resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName')), "
-    f"'{API['storage']}').keys[0].value, ';EndpointSuffix=', "
-    "environment().suffixes.storage), '')]"
+    f"'{API['storage']}').keys[0].value, environment().suffixes.storage), '')]"
 )
 
 APP_SETTINGS: list[tuple[str, str]] = [
@@ -167,10 +169,7 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("MicrosoftAppId", "[parameters('appId')]"),
     ("MicrosoftAppPassword", "[parameters('appSecret')]"),
     ("MicrosoftAppType", "[parameters('appType')]"),
-    (
-        "MicrosoftAppTenantId",
-        "[variables('tenantId')]",
-    ),
+    ("MicrosoftAppTenantId", "[variables('botTenantId')]"),
     ("MODEL_PROVIDER", "[parameters('modelProvider')]"),
     ("AZURE_OPENAI_ENDPOINT", "[parameters('azureOpenAIEndpoint')]"),
     ("AZURE_OPENAI_API_KEY", "[parameters('azureOpenAIApiKey')]"),
@@ -233,7 +232,7 @@ VARIABLES = {
     "endpoint": "[format('https://{0}.azurewebsites.net/api/messages', parameters('webAppName'))]",
     "isMsi": "[equals(parameters('appType'), 'UserAssignedMSI')]",
     # A multi-tenant bot has no tenant of its own.
-    "tenantId": "[if(equals(parameters('appType'), 'MultiTenant'), '', parameters('tenantId'))]",
+    "botTenantId": "[if(equals(parameters('appType'), 'MultiTenant'), '', parameters('tenantId'))]",
 }
 
 
@@ -306,7 +305,7 @@ def resources() -> list[dict[str, Any]]:
                 "endpoint": "[variables('endpoint')]",
                 "msaAppId": "[parameters('appId')]",
                 "msaAppType": "[parameters('appType')]",
-                "msaAppTenantId": "[variables('tenantId')]",
+                "msaAppTenantId": "[variables('botTenantId')]",
                 "msaAppMSIResourceId": (
                     "[if(variables('isMsi'), parameters('userAssignedIdentityResourceId'), '')]"
                 ),
@@ -315,7 +314,7 @@ def resources() -> list[dict[str, Any]]:
         {
             "type": "Microsoft.BotService/botServices/channels",
             "apiVersion": API["bot"],
-            "name": "[concat(parameters('botId'), '/MsTeamsChannel')]",
+            "name": "[format('{0}/{1}', parameters('botId'), 'MsTeamsChannel')]",
             "location": "global",
             "dependsOn": [bot_id],
             "properties": {"channelName": "MsTeamsChannel", "properties": {"isEnabled": True}},
@@ -323,7 +322,7 @@ def resources() -> list[dict[str, Any]]:
         {
             "type": "Microsoft.BotService/botServices/channels",
             "apiVersion": API["bot"],
-            "name": "[concat(parameters('botId'), '/WebChatChannel')]",
+            "name": "[format('{0}/{1}', parameters('botId'), 'WebChatChannel')]",
             "location": "global",
             "dependsOn": [bot_id],
             "properties": {
@@ -342,7 +341,10 @@ OUTPUTS = {
     "messagingEndpoint": {"type": "string", "value": "[variables('endpoint')]"},
     "webAppHostName": {
         "type": "string",
-        "value": "[reference(resourceId('Microsoft.Web/sites', parameters('webAppName'))).defaultHostName]",
+        "value": (
+            "[reference(resourceId('Microsoft.Web/sites', parameters('webAppName')), "
+            f"'{API['web']}').defaultHostName]"
+        ),
     },
 }
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from dialogs.commands import recognize_command
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "appPackage"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -66,6 +68,14 @@ def test_the_bot_talks_in_every_scope_takes_no_files_and_lists_its_commands() ->
             assert len(command["title"]) <= 32 and 0 < len(command["description"]) <= 128
             titles.append(command["title"])
     assert {"help", "settings", "reset"} <= set(titles)
+
+
+def test_the_prompt_starters_are_commands_the_bot_understands() -> None:
+    """Teams sends a command's title as the message: each must be one of the bot's commands."""
+    [bot] = manifest()["bots"]
+    for command_list in bot["commandLists"]:
+        for command in command_list["commands"]:
+            assert recognize_command(command["title"]) is not None, command["title"]
 
 
 def read_png(path: Path) -> tuple[int, int, int, list[bytes]]:
