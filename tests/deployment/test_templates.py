@@ -35,6 +35,10 @@ LOCAL_ONLY = {
     "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
     "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
     "OTEL_EXPORTER_OTLP_PROTOCOL",
+    # The notification API stays off (404) until an operator chooses a key for the services that will
+    # call it: added in the portal, as an app setting, when wanted.
+    "NOTIFY_API_KEY",
+    "NOTIFY_CONCURRENCY",
 }
 READ_METHODS = {"text", "number", "integer", "choice", "url"}
 
