@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from storage import ClosableStorage, RedisStorage, SqliteStorage
-from tests.storage.services import SHARED_REDIS_URL
 from tests.support.activities import user_message
 from tests.support.bot_process import BotProcess
 from tests.support.connector import RecordingConnector
 from tests.support.model_server import ModelServer
+from tests.support.redis_servers import SHARED_REDIS_URL
 
 ROUNDS = 12
 CONVERSATION_ID = "conv-race"

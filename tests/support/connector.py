@@ -249,6 +249,27 @@ class RecordingConnector:
                 shown[item.reply_id or ""] = item.activity.get("text", "")
         return list(shown.values())
 
+    def overlapping_streams(self) -> list[str]:
+        """Streams that started in a conversation while another stream there was still open (Teams
+        allows one stream per chat): one description each; empty when streams took turns."""
+        open_streams: dict[str, str] = {}
+        overlaps: list[str] = []
+        for item in self.accepted():
+            info = item.stream_info
+            if info is None:
+                continue
+            conversation = item.path.split("/")[3]
+            if "streamId" not in info:
+                if conversation in open_streams:
+                    still_open = open_streams[conversation]
+                    overlaps.append(
+                        f"stream {item.reply_id} started in {conversation} while {still_open} was open"
+                    )
+                open_streams[conversation] = item.reply_id or ""
+            elif info.get("streamType") == "final" and open_streams.get(conversation) == info["streamId"]:
+                del open_streams[conversation]
+        return overlaps
+
     async def wait_until(self, condition: Callable[[], bool], within: float = 20.0) -> None:
         """Wait until `condition()` holds, re-checked after every request."""
         async with self._changed:
