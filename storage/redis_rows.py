@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -34,14 +36,27 @@ return {0, ''}
 """
 
 
+def redis_client(url: str, *, timeout: float) -> Redis:
+    """A client for `url` (strings in, strings out) whose calls fail after `timeout` seconds.
+
+    A pooled connection that Redis closed (it restarted) is reconnected once, at once: `from_url`
+    retries nothing by default, so the first call on each such connection would fail.
+    """
+    return Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        retry=Retry(NoBackoff(), 1, (RedisConnectionError,)),
+    )
+
+
 class RedisRows(RowStore):
     """Each item is a Redis hash {etag, value} under `key_prefix` + key; writes check eTags in Lua."""
 
     def __init__(self, url: str, *, key_prefix: str = "bot-state:", timeout: float = 5.0) -> None:
         self._prefix = key_prefix
-        self._redis = Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=timeout, socket_timeout=timeout
-        )
+        self._redis = redis_client(url, timeout=timeout)
         self._check_and_set = self._redis.register_script(_CHECK_AND_SET)
         # Where, for messages: host and port only, never the URL's password.
         where = self._redis.connection_pool.connection_kwargs
