@@ -190,7 +190,7 @@ class RedisLeases:
         self.instance = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._answers = f"{key_prefix}answers"
         self._held: dict[str, RedisLease] = {}  # by token
-        self._adopting: set[str] = set()  # conversations whose orphan this instance is taking on
+        self._adopting: dict[str, asyncio.Task[None]] = {}  # conversations whose orphan is being taken on
         self._listener = InterruptListener(self._redis, self._channel(self.instance), self._interrupted)
         self._tasks: list[asyncio.Task[None]] = []
         self._trouble_logged = False
@@ -212,9 +212,10 @@ class RedisLeases:
 
     async def close(self) -> None:
         """Stop the background work and close the connections (after the answers have ended)."""
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._adopting.values()]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._listener.close()
         await self._redis.aclose()
 
@@ -406,9 +407,10 @@ class RedisLeases:
             except RedisError as error:
                 self._log_trouble("could not look for unfinished answers", error)
                 continue
-            keys = [key for key in lapsed if key not in self._adopting]
-            if keys:
-                await asyncio.gather(*(self._adopt(key) for key in keys))
+            for key in lapsed:
+                if key not in self._adopting:
+                    # On its own: a slow one (a channel that keeps refusing) holds up no other.
+                    self._adopting[key] = asyncio.create_task(self._adopt(key))
 
     async def _adopt(self, key: str) -> None:
         """Finish conversation `key`'s orphaned answer if its lease can be taken now."""
@@ -420,24 +422,27 @@ class RedisLeases:
             pipe.exists(keys.answer)
             pipe.get(keys.pace)
 
-        self._adopting.add(key)
         self._held[lease.token] = lease
+        keep_record = False
         try:
             taken, orphaned, pace = await self.batch.run(queue)
-            if not taken:
+            # Not taken: renewed meanwhile, or taken by a new message, whose instance finishes it.
+            lease.taken = bool(taken)
+            if lease.taken and orphaned:
+                lease.pace_until = self._loop_time(pace) if pace else 0.0
+                keep_record = not await self._finish_orphan(lease, retry_later=True)
+        except (RedisError, StorageUnavailableError) as error:
+            self._log_trouble(f"could not finish the unfinished answer in conversation {key}", error)
+        except Exception:
+            logger.exception("could not finish the unfinished answer in conversation %s", key)
+        finally:
+            del self._adopting[key]
+            if not lease.taken:
                 self._held.pop(lease.token, None)
-                return  # Renewed meanwhile, or taken by a new message, whose instance finishes it.
-            lease.taken = True
-            lease.pace_until = self._loop_time(pace) if pace else 0.0
-            if orphaned and not await self._finish_orphan(lease, retry_later=True):
+            elif keep_record:
                 await self._let_go(lease)  # Its record stays, for the next look.
             else:
                 await self.release(lease, lease.pace_until)
-        except (RedisError, StorageUnavailableError) as error:
-            self._held.pop(lease.token, None)
-            self._log_trouble(f"could not finish the unfinished answer in conversation {key}", error)
-        finally:
-            self._adopting.discard(key)
 
     async def _finish_orphan(self, lease: RedisLease, *, retry_later: bool) -> bool:
         """Finish the orphaned answer in `lease`'s conversation (held now) and drop its record;
@@ -483,6 +488,10 @@ class RedisLeases:
                 )
                 if retry_later and attempts < RECOVERY_ATTEMPTS:
                     return False
+            else:
+                logger.info(
+                    "finished the answer instance %s left in conversation %s", owner, keys.conversation
+                )
         try:
             await self.batch.run(drop)
         except RedisError as error:
@@ -492,9 +501,12 @@ class RedisLeases:
     async def _let_go(self, lease: RedisLease) -> None:
         """Release `lease` only (redis-py `Lock`'s release script), keeping what it covered."""
         self._held.pop(lease.token, None)
-        await self.batch.run(
-            lambda pipe: pipe.eval(Lock.LUA_RELEASE_SCRIPT, 1, lease.keys.lease, lease.token)
-        )
+        try:
+            await self.batch.run(
+                lambda pipe: pipe.eval(Lock.LUA_RELEASE_SCRIPT, 1, lease.keys.lease, lease.token)
+            )
+        except RedisError as error:
+            self._log_trouble(f"could not release conversation {lease.keys.conversation} (it lapses)", error)
 
     def _channel(self, instance: str) -> str:
         return f"{self._prefix}interrupt:{instance}"

@@ -40,6 +40,7 @@ class _Conversation:
         self.user_id: str | None = None  # who asked the question being answered
         self.pacer: Pacer | None = None  # the pace of the conversation's stream sends, kept between answers
         self.lease: ConversationLease | None = None  # held from a message's turn until its answer is saved
+        self.origin: AnswerOrigin | None = None  # what the answer about to start records of itself
         self.progress: ProgressLog | None = None  # where the answer in progress records what the user saw
 
     def shared_pacer(self, own: Pacer) -> Pacer:
@@ -124,7 +125,8 @@ class ConversationScheduler:
         """
         conversation = self._conversations.setdefault(key, _Conversation())
         conversation.user_id = user_id
-        task = asyncio.create_task(self._run(key, conversation, run, origin))
+        conversation.origin = origin
+        task = asyncio.create_task(self._run(key, conversation, run))
         conversation.task = task
         self._running.add(task)
         self._idle.clear()
@@ -152,8 +154,10 @@ class ConversationScheduler:
         """Hold `key`'s conversation for one inbound turn, after its answer in progress has ended
         (here or on another instance: it is asked to end for `reason`).
 
-        An answer the turn starts keeps the conversation's lease until it is saved. Raises
-        `storage.StorageUnavailableError` when the leases' shared store cannot be reached.
+        An answer the turn starts keeps the conversation's lease until it is saved, and is recorded
+        before the turn ends: once the channel knows the message was taken, another instance could
+        finish its answer. Raises `storage.StorageUnavailableError` when the leases' shared store
+        cannot be reached.
         """
         conversation = self._conversations.setdefault(key, _Conversation())
         conversation.turns_waiting += 1
@@ -170,9 +174,13 @@ class ConversationScheduler:
                 try:
                     yield
                 finally:
-                    conversation.inbound_turn_over.set()
-                    if conversation.task is None:
-                        await self._release(conversation)  # The turn started no answer.
+                    try:
+                        if conversation.task is None:
+                            await self._release(conversation)  # The turn started no answer.
+                        else:
+                            await self._begin_answer(conversation)
+                    finally:
+                        conversation.inbound_turn_over.set()
         finally:
             conversation.turns_waiting -= 1
             self._forget_if_idle(key, conversation)
@@ -191,17 +199,14 @@ class ConversationScheduler:
                     "%d answers did not finish within %.0fs of shutdown", len(pending), grace_seconds
                 )
 
-    async def _run(
-        self, key: str, conversation: _Conversation, run: RunAnswer, origin: AnswerOrigin | None
-    ) -> None:
+    async def _run(self, key: str, conversation: _Conversation, run: RunAnswer) -> None:
         try:
             await conversation.inbound_turn_over.wait()
             if conversation.lease is None:  # Started outside an inbound turn.
                 conversation.lease = await self._leases.acquire(
                     key, StopReason.NEW_MESSAGE, conversation.interrupt
                 )
-            if origin is not None:
-                conversation.progress = await conversation.lease.begin_answer(origin)
+                await self._begin_answer(conversation)
             await run(conversation)
         except Exception:
             # Errors inside the answer's turn went to the host's turn error handler; this is the host.
@@ -213,6 +218,13 @@ class ConversationScheduler:
             conversation.pending_stop = None
             await self._release(conversation)
             self._forget_if_idle(key, conversation)
+
+    @staticmethod
+    async def _begin_answer(conversation: _Conversation) -> None:
+        """Record the answer about to start under the conversation's lease, if it has an origin."""
+        origin, conversation.origin = conversation.origin, None
+        if origin is not None and conversation.lease is not None:
+            conversation.progress = await conversation.lease.begin_answer(origin)
 
     async def _release(self, conversation: _Conversation) -> None:
         """Let go of the conversation's lease, telling the next holder when it may send."""
