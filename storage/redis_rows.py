@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -36,19 +36,28 @@ return {0, ''}
 """
 
 
+MAX_CONNECTIONS = 100
+"""Connections a client opens to Redis at most; more calls at once wait for one (within the timeout)."""
+
+
 def redis_client(url: str, *, timeout: float) -> Redis:
     """A client for `url` (strings in, strings out) whose calls fail after `timeout` seconds.
 
-    A pooled connection that Redis closed (it restarted) is reconnected once, at once: `from_url`
+    Its pool waits for a free connection when all `MAX_CONNECTIONS` are busy: redis-py's default pool
+    refuses the call instead ("Too many connections"), which hundreds of turns at once would meet. A
+    pooled connection that Redis closed (it restarted) is reconnected once, at once: `from_url`
     retries nothing by default, so the first call on each such connection would fail.
     """
-    return Redis.from_url(
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=timeout,
         decode_responses=True,
         socket_connect_timeout=timeout,
         socket_timeout=timeout,
         retry=Retry(NoBackoff(), 1, (RedisConnectionError,)),
     )
+    return Redis.from_pool(pool)
 
 
 class RedisRows(RowStore):
