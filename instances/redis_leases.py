@@ -301,8 +301,9 @@ class RedisLeases:
         """Wait until `lease` is held, asking its holder to end its answer; True if an orphan is left."""
         keys = lease.keys
         loop = asyncio.get_running_loop()
+        started_at = loop.time()
         # A holder that answers ends within a second or two; one that died lapses within the lease.
-        give_up_at = loop.time() + self._settings.lease_seconds + 2 * self._settings.heartbeat_seconds
+        give_up_at = started_at + self._settings.lease_seconds + 2 * self._settings.heartbeat_seconds
         asked: tuple[str, float] | None = None
 
         def queue(pipe: Pipeline) -> None:
@@ -327,10 +328,9 @@ class RedisLeases:
                 asked = (holder, now)
                 await self._ask_to_end(holder, keys.conversation, reason)
             if now >= give_up_at:
-                waited = now - give_up_at + self._settings.lease_seconds
                 raise StorageUnavailableError(
                     f"conversation {keys.conversation} is still held by instance "
-                    f"{(holder or '?').rsplit('/', 1)[0]} after {waited:.0f} s"
+                    f"{(holder or '?').rsplit('/', 1)[0]} after {now - started_at:.0f} s"
                 )
             await asyncio.sleep(POLL_INTERVAL)
 
