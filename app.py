@@ -208,9 +208,9 @@ def _shared_leases(config: DefaultConfig, recovery: AnswerRecovery) -> RedisLeas
         storage = config.storage
         return RedisLeases(storage.redis_url, storage.redis_key_prefix, config.instances, recovery)
     if config.storage.kind == "blob":
-        logger.info(
-            "STORAGE=blob: each process orders the answers of its own conversations only; "
-            "instances that share conversations need STORAGE=redis"
+        logger.warning(
+            "STORAGE=blob: this process orders only its own answers; if several instances serve the "
+            "bot, a message on one does not end the answer another gives (use STORAGE=redis)"
         )
     return None
 
