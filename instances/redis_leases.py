@@ -3,20 +3,21 @@
 What lives in Redis, under the storage's key prefix:
 
 - `lease:<conversation>`: the holder's token (`<instance>/<random>`), with a time to live of
-  `lease_seconds`, renewed by the holder's heartbeat. Taken with SET NX PX and renewed with the
-  reacquire script of redis-py's `Lock`; let go with `_RELEASE`, which cleans up what the lease
-  covered in the same step, and only while the token is still the holder's.
+  `lease_seconds`, renewed by the holder's heartbeat (all the instance's leases in one pipeline).
+  Taken, renewed, used and let go by the scripts in `scripts.py`, each of which checks the token
+  in the same step.
 - `answer:<conversation>`: the answer in progress, a hash: `origin` (what the host needs to finish
   it) and `progress` (what the user has seen, written before each update), JSON. It exists only
   while its lease is held, or after its instance died: then it is an orphan.
 - `answers`: a sorted set of the conversations with an answer in progress, scored by when their
   lease lapses unless renewed (milliseconds since the epoch); each instance looks there every
-  `heartbeat_seconds / 3` for lapsed ones, and finishes the orphans it can take the lease of.
+  `heartbeat_seconds / 3` for lapsed ones, and finishes the orphans whose lease it can take.
 - `pace:<conversation>`: when the conversation's next stream send may go out (seconds since the
   epoch), so that the channel's one request a second holds from one instance to the next.
-- channel `interrupt:<instance>`: asks that instance to end the answer of the lease a message names.
+- channel `interrupt:<instance>`: asks that instance to end the answer under the lease a request names.
 
-Every command goes through one `CommandBatch` (a pipeline per round trip for all callers).
+An answer costs one command per step (take, begin, each update, release); the commands of all
+the instance's answers go out together, a pipeline every `BATCH_WINDOW` (`CommandBatch`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ import os
 import socket
 import time
 import uuid
+from typing import Any
 
 import orjson
-from redis.asyncio.client import Pipeline
 from redis.asyncio.lock import Lock
 from redis.exceptions import RedisError
 
@@ -45,6 +46,7 @@ from streaming.leases import (
 )
 from streaming.outcome import AnswerOutcome, StopReason
 
+from . import scripts
 from .command_batch import CommandBatch
 from .interrupts import InterruptListener
 from .settings import InstanceSettings
@@ -55,25 +57,19 @@ POLL_INTERVAL = 0.05
 """How often a message waiting for another instance's lease checks whether it is free (seconds)."""
 ASK_AGAIN_INTERVAL = 1.0
 """How often that message asks the holder again to end its answer (a published request can be lost)."""
-PROGRESS_WAIT = 0.5
-"""How long an update waits for its progress to be recorded before it goes out anyway (seconds)."""
-ORPHAN_TTL_MS = 600_000
-"""How long an answer's record outlives its last heartbeat: an orphan older than this is not worth
-finishing (the channel closed its stream long ago)."""
+ORPHAN_TTL_MS = 3_600_000
+"""How long an answer's record is kept: an orphan older than this is not worth finishing (the channel
+closed its stream long ago), and no answer runs that long."""
 RECOVERY_ATTEMPTS = 3
-"""How often finishing an orphan is tried before it is given up (it failed for another reason than
-the channel refusing it, which gives up at once)."""
+"""How often finishing an orphan that nothing waits for is tried before it is given up."""
+COMMAND_TIMEOUT = 1.0
+"""How long a command may take before Redis counts as unreachable (seconds): an update waits no
+longer for its progress to be recorded."""
 SWEEP_BATCH = 100
-"""At most this many orphans are finished at once, per instance, per look."""
-
-# KEYS: lease, answer, answers, pace. ARGV: token, conversation key, pace (s since the epoch), its ttl (ms).
-_RELEASE = """
-if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('del', KEYS[1], KEYS[2])
-redis.call('zrem', KEYS[3], ARGV[2])
-if tonumber(ARGV[4]) > 0 then redis.call('set', KEYS[4], ARGV[3], 'PX', ARGV[4]) end
-return 1
-"""
+"""At most this many lapsed answers are taken on per look, per instance."""
+BATCH_WINDOW = 0.01
+"""How long a command waits for others to share its round trip (seconds): an update goes out that
+much later, which Teams' one-second pace does not notice."""
 
 
 def _progress_json(progress: AnswerProgress) -> bytes:
@@ -88,14 +84,15 @@ def _progress_json(progress: AnswerProgress) -> bytes:
     )
 
 
-def _progress_from(raw: str | bytes) -> AnswerProgress:
+def _progress_from(raw: str) -> AnswerProgress:
     data = orjson.loads(raw)
+    shown = data.get("shown") or ""
     ended = data.get("ended")
     return AnswerProgress(
         stream_id=data.get("stream_id"),
         sequence=int(data.get("sequence") or 0),
-        shown=data.get("shown") or "",
-        seen=data["seen"] if data.get("seen") is not None else data.get("shown") or "",
+        shown=shown,
+        seen=shown if data.get("seen") is None else data["seen"],
         ended=AnswerOutcome(ended) if ended else None,
     )
 
@@ -135,7 +132,6 @@ class RedisLease:
             self.interrupt(StopReason.LEASE_LOST)
 
     async def begin_answer(self, origin: AnswerOrigin) -> ProgressLog | None:
-        self.answering = True
         return await self._leases.begin_answer(self, origin)
 
     async def release(self, pace_until: float) -> None:
@@ -143,7 +139,8 @@ class RedisLease:
 
 
 class _ProgressLog:
-    """An answer's progress in its record; a Redis that does not answer in time is skipped, once warned."""
+    """An answer's progress in its record. An update waits for it at most `COMMAND_TIMEOUT`; a Redis
+    that does not answer is skipped (the answer goes on), with one warning."""
 
     def __init__(self, leases: RedisLeases, lease: RedisLease) -> None:
         self._leases = leases
@@ -151,17 +148,18 @@ class _ProgressLog:
         self._warned = False
 
     async def record(self, progress: AnswerProgress) -> None:
-        if self._lease.lost:
+        lease = self._lease
+        if lease.lost:
             return  # Someone else may hold the conversation now: its record is not ours.
-        data = _progress_json(progress)
-        answer = self._lease.keys.answer
         try:
-            async with asyncio.timeout(PROGRESS_WAIT):
-                await self._leases.batch.run(lambda pipe: pipe.hset(answer, "progress", data))
-        except (RedisError, TimeoutError) as error:
+            held = await self._leases.record(lease, _progress_json(progress))
+        except RedisError as error:
             if not self._warned:
                 self._warned = True
                 logger.warning("could not record an answer's progress in Redis (%s): going on", error)
+            return
+        if not held:
+            lease.lose()
 
 
 class RedisLeases:
@@ -179,14 +177,14 @@ class RedisLeases:
         settings: InstanceSettings,
         recover: RecoverAnswer,
         *,
-        timeout: float = 5.0,
+        timeout: float = COMMAND_TIMEOUT,
     ) -> None:
         self._prefix = key_prefix
         self._settings = settings
         self._recover = recover
         self._lease_ms = int(settings.lease_seconds * 1000)
         self._redis = redis_client(url, timeout=timeout)
-        self.batch = CommandBatch(self._redis)
+        self._batch = CommandBatch(self._redis, window=BATCH_WINDOW)
         self.instance = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._answers = f"{key_prefix}answers"
         self._held: dict[str, RedisLease] = {}  # by token
@@ -220,12 +218,11 @@ class RedisLeases:
         await self._redis.aclose()
 
     async def acquire(self, key: str, reason: StopReason, interrupt: InterruptAnswer) -> RedisLease:
-        keys = _Keys(self._prefix, key)
-        lease = RedisLease(self, keys, f"{self.instance}/{uuid.uuid4().hex}", interrupt)
+        lease = RedisLease(self, _Keys(self._prefix, key), f"{self.instance}/{uuid.uuid4().hex}", interrupt)
         # Known before it is taken, so that a request to end it that comes at once finds it.
         self._held[lease.token] = lease
         try:
-            orphaned = await self._take(lease, reason)
+            orphaned = await self._wait_for(lease, reason)
         except BaseException:
             self._held.pop(lease.token, None)
             raise
@@ -239,7 +236,7 @@ class RedisLeases:
 
     async def answering(self, key: str) -> bool:
         try:
-            (exists,) = await self.batch.run(lambda pipe: pipe.exists(f"{self._prefix}answer:{key}"))
+            (exists,) = await self._batch.run(lambda pipe: pipe.exists(f"{self._prefix}answer:{key}"))
         except RedisError as error:
             raise self._unavailable(error) from error
         return bool(exists)
@@ -247,46 +244,47 @@ class RedisLeases:
     async def begin_answer(self, lease: RedisLease, origin: AnswerOrigin) -> ProgressLog | None:
         """Record the answer starting under `lease`: its origin, nothing shown yet, its deadline."""
         keys = lease.keys
-        record = {"origin": orjson.dumps(dict(origin())), "progress": _NOTHING_SHOWN, "owner": lease.token}
-        deadline = self._deadline_ms()
-
-        def queue(pipe: Pipeline) -> None:
-            pipe.hset(keys.answer, mapping=record)
-            pipe.pexpire(keys.answer, ORPHAN_TTL_MS)
-            pipe.zadd(self._answers, {keys.conversation: deadline})
-
+        lease.answering = True
+        args = [lease.token, orjson.dumps(dict(origin())), _NOTHING_SHOWN, ORPHAN_TTL_MS]
+        args += [self._deadline_ms(), keys.conversation]
         try:
-            await self.batch.run(queue)
+            (held,) = await self._batch.run(
+                lambda pipe: pipe.eval(scripts.BEGIN, 3, keys.lease, keys.answer, self._answers, *args)
+            )
         except RedisError as error:
             # The answer goes on; no other instance could finish it should this one stop.
             logger.warning("could not record the answer in Redis (%s): going on without", error)
             return None
+        if not held:
+            lease.lose()
+            return None
         return _ProgressLog(self, lease)
+
+    async def record(self, lease: RedisLease, progress: bytes) -> bool:
+        """Keep an answer's `progress` in its record; False if `lease` is no longer held."""
+        keys = lease.keys
+        (held,) = await self._batch.run(
+            lambda pipe: pipe.eval(scripts.RECORD, 2, keys.lease, keys.answer, lease.token, progress)
+        )
+        return bool(held)
 
     async def release(self, lease: RedisLease, pace_until: float) -> None:
         """Let go of `lease` and drop its answer record, unless the lease lapsed meanwhile."""
         self._held.pop(lease.token, None)
         keys = lease.keys
-        loop_now = asyncio.get_running_loop().time()
-        pace_ms = int((pace_until - loop_now) * 1000)
-        pace_at = f"{time.time() + max(pace_until - loop_now, 0.0):.3f}"
-
-        def queue(pipe: Pipeline) -> None:
-            pipe.eval(
-                _RELEASE,
-                4,
-                keys.lease,
-                keys.answer,
-                self._answers,
-                keys.pace,
-                lease.token,
-                keys.conversation,
-                pace_at,
-                pace_ms,
-            )
-
+        wait = pace_until - asyncio.get_running_loop().time()
+        pace = [f"{time.time() + max(wait, 0.0):.3f}", int(wait * 1000)]
+        keys_and_args = [
+            keys.lease,
+            keys.answer,
+            self._answers,
+            keys.pace,
+            lease.token,
+            keys.conversation,
+            *pace,
+        ]
         try:
-            (released,) = await self.batch.run(queue)
+            (released,) = await self._batch.run(lambda pipe: pipe.eval(scripts.RELEASE, 4, *keys_and_args))
         except RedisError as error:
             logger.warning(
                 "could not release conversation %s in Redis (%s): it lapses", keys.conversation, error
@@ -297,7 +295,7 @@ class RedisLeases:
                 "the lease on conversation %s had lapsed before it was released", keys.conversation
             )
 
-    async def _take(self, lease: RedisLease, reason: StopReason) -> bool:
+    async def _wait_for(self, lease: RedisLease, reason: StopReason) -> bool:
         """Wait until `lease` is held, asking its holder to end its answer; True if an orphan is left."""
         keys = lease.keys
         loop = asyncio.get_running_loop()
@@ -305,24 +303,19 @@ class RedisLeases:
         # A holder that answers ends within a second or two; one that died lapses within the lease.
         give_up_at = started_at + self._settings.lease_seconds + 2 * self._settings.heartbeat_seconds
         asked: tuple[str, float] | None = None
-
-        def queue(pipe: Pipeline) -> None:
-            pipe.set(keys.lease, lease.token, nx=True, px=self._lease_ms)
-            pipe.get(keys.lease)
-            pipe.exists(keys.answer)
-            pipe.get(keys.pace)
-
         while True:
             sent_at = loop.time()
             try:
-                _, holder, orphaned, pace = await self.batch.run(queue)
+                taken, *rest = await self._take_lease(lease)
             except RedisError as error:
                 raise self._unavailable(error) from error
-            if holder == lease.token:
+            if taken:
+                orphaned, pace = rest
                 lease.taken = True
                 lease.renewed_at = sent_at
                 lease.pace_until = self._loop_time(pace) if pace else 0.0
                 return bool(orphaned)
+            (holder,) = rest
             now = loop.time()
             if holder and (asked is None or asked[0] != holder or now - asked[1] >= ASK_AGAIN_INTERVAL):
                 asked = (holder, now)
@@ -334,12 +327,19 @@ class RedisLeases:
                 )
             await asyncio.sleep(POLL_INTERVAL)
 
+    async def _take_lease(self, lease: RedisLease) -> list[Any]:
+        """Take `lease` if it is free: [1, an orphan was left, the pace] or [0, the holder's token]."""
+        keys = lease.keys
+        args = [keys.lease, keys.answer, keys.pace, lease.token, self._lease_ms]
+        (result,) = await self._batch.run(lambda pipe: pipe.eval(scripts.TAKE, 3, *args))
+        return list(result)
+
     async def _ask_to_end(self, holder: str, key: str, reason: StopReason) -> None:
         """Ask the instance holding `key` (its lease's token is `holder`) to end its answer."""
         message = orjson.dumps({"key": key, "token": holder, "reason": reason.value})
         channel = self._channel(holder.rsplit("/", 1)[0])
         try:
-            await self.batch.run(lambda pipe: pipe.publish(channel, message))
+            await self._batch.run(lambda pipe: pipe.publish(channel, message))
         except RedisError as error:
             raise self._unavailable(error) from error
 
@@ -365,28 +365,29 @@ class RedisLeases:
                 continue
             sent_at = loop.time()
             deadline = self._deadline_ms()
-
-            def queue(pipe: Pipeline, leases: list[RedisLease] = leases, deadline: int = deadline) -> None:
-                for lease in leases:
-                    pipe.eval(Lock.LUA_REACQUIRE_SCRIPT, 1, lease.keys.lease, lease.token, self._lease_ms)
-                for lease in leases:
-                    if lease.answering:
-                        pipe.zadd(self._answers, {lease.keys.conversation: deadline}, xx=True)
-                        pipe.pexpire(lease.keys.answer, ORPHAN_TTL_MS)
-
             try:
-                results = await self.batch.run(queue)
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for lease in leases:
+                        keys = lease.keys
+                        args = [
+                            lease.token,
+                            self._lease_ms,
+                            deadline,
+                            keys.conversation,
+                            int(lease.answering),
+                        ]
+                        pipe.eval(scripts.RENEW, 2, keys.lease, self._answers, *args)
+                    results = await pipe.execute()
             except RedisError as error:
                 self._log_trouble("could not renew the conversation leases", error)
                 for lease in leases:
-                    if loop.time() - lease.renewed_at >= self._settings.lease_seconds / 2 and (
-                        lease.token in self._held
-                    ):
+                    lapsing = loop.time() - lease.renewed_at >= self._settings.lease_seconds / 2
+                    if lapsing and lease.token in self._held:
                         lease.lose()
                 wait = heartbeat / 3  # Try again soon: the leases are running out.
                 continue
             self._trouble_logged = False
-            for lease, renewed in zip(leases, results[: len(leases)], strict=True):
+            for lease, renewed in zip(leases, results, strict=True):
                 if renewed:
                     lease.renewed_at = sent_at
                 elif lease.token in self._held:  # Not released meanwhile: it lapsed.
@@ -397,13 +398,10 @@ class RedisLeases:
         """Look for answers whose lease lapsed, and finish those whose lease this instance can take."""
         while True:
             await asyncio.sleep(self._settings.heartbeat_seconds / 3)
-            now_ms = int(time.time() * 1000)
-
-            def queue(pipe: Pipeline, now_ms: int = now_ms) -> None:
-                pipe.zrangebyscore(self._answers, "-inf", now_ms, 0, SWEEP_BATCH)
-
             try:
-                (lapsed,) = await self.batch.run(queue)
+                lapsed = await self._redis.zrangebyscore(
+                    self._answers, "-inf", int(time.time() * 1000), 0, SWEEP_BATCH
+                )
             except RedisError as error:
                 self._log_trouble("could not look for unfinished answers", error)
                 continue
@@ -416,21 +414,16 @@ class RedisLeases:
         """Finish conversation `key`'s orphaned answer if its lease can be taken now."""
         keys = _Keys(self._prefix, key)
         lease = RedisLease(self, keys, f"{self.instance}/{uuid.uuid4().hex}", lambda _reason: None)
-
-        def queue(pipe: Pipeline) -> None:
-            pipe.set(keys.lease, lease.token, nx=True, px=self._lease_ms)
-            pipe.exists(keys.answer)
-            pipe.get(keys.pace)
-
         self._held[lease.token] = lease
         keep_record = False
         try:
-            taken, orphaned, pace = await self.batch.run(queue)
+            taken, *rest = await self._take_lease(lease)
             # Not taken: renewed meanwhile, or taken by a new message, whose instance finishes it.
             lease.taken = bool(taken)
-            if lease.taken and orphaned:
+            if lease.taken:
+                orphaned, pace = rest
                 lease.pace_until = self._loop_time(pace) if pace else 0.0
-                keep_record = not await self._finish_orphan(lease, retry_later=True)
+                keep_record = bool(orphaned) and not await self._finish_orphan(lease, retry_later=True)
         except (RedisError, StorageUnavailableError) as error:
             self._log_trouble(f"could not finish the unfinished answer in conversation {key}", error)
         except Exception:
@@ -452,17 +445,11 @@ class RedisLeases:
         next look, a few times; otherwise the orphan is given up, and the message waiting goes on.
         """
         keys = lease.keys
-
-        def read(pipe: Pipeline) -> None:
-            pipe.hgetall(keys.answer)
-            pipe.hincrby(keys.answer, "attempts", 1)
-
-        def drop(pipe: Pipeline) -> None:
-            pipe.delete(keys.answer)
-            pipe.zrem(self._answers, keys.conversation)
-
         try:
-            record, attempts = await self.batch.run(read)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.hgetall(keys.answer)
+                pipe.hincrby(keys.answer, "attempts", 1)
+                record, attempts = await pipe.execute()
         except RedisError as error:
             raise self._unavailable(error) from error
         owner = str(record.get("owner", "?")).rsplit("/", 1)[0]
@@ -477,9 +464,7 @@ class RedisLeases:
             )
             lease.answering = True
             try:
-                lease.pace_until = max(
-                    lease.pace_until, await self._recover(orphan, _ProgressLog(self, lease))
-                )
+                pace_until = await self._recover(orphan, _ProgressLog(self, lease))
             except Exception:
                 logger.exception(
                     "could not finish the answer instance %s left in conversation %s",
@@ -489,11 +474,15 @@ class RedisLeases:
                 if retry_later and attempts < RECOVERY_ATTEMPTS:
                     return False
             else:
+                lease.pace_until = max(lease.pace_until, pace_until)
                 logger.info(
                     "finished the answer instance %s left in conversation %s", owner, keys.conversation
                 )
         try:
-            await self.batch.run(drop)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.delete(keys.answer)
+                pipe.zrem(self._answers, keys.conversation)
+                await pipe.execute()
         except RedisError as error:
             raise self._unavailable(error) from error
         return True
@@ -501,10 +490,9 @@ class RedisLeases:
     async def _let_go(self, lease: RedisLease) -> None:
         """Release `lease` only (redis-py `Lock`'s release script), keeping what it covered."""
         self._held.pop(lease.token, None)
+        keys_and_args = [lease.keys.lease, lease.token]
         try:
-            await self.batch.run(
-                lambda pipe: pipe.eval(Lock.LUA_RELEASE_SCRIPT, 1, lease.keys.lease, lease.token)
-            )
+            await self._batch.run(lambda pipe: pipe.eval(Lock.LUA_RELEASE_SCRIPT, 1, *keys_and_args))
         except RedisError as error:
             self._log_trouble(f"could not release conversation {lease.keys.conversation} (it lapses)", error)
 

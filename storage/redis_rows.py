@@ -44,14 +44,15 @@ def redis_client(url: str, *, timeout: float) -> Redis:
     """A client for `url` (strings in, strings out) whose calls fail after `timeout` seconds.
 
     Its pool waits for a free connection when all `MAX_CONNECTIONS` are busy: redis-py's default pool
-    refuses the call instead ("Too many connections"), which hundreds of turns at once would meet. A
-    pooled connection that Redis closed (it restarted) is reconnected once, at once: `from_url`
-    retries nothing by default, so the first call on each such connection would fail.
+    refuses the call instead ("Too many connections"), which hundreds of turns at once would meet.
+    The wait has no limit of its own (a timer per call costs CPU): every call on a busy connection
+    ends within `timeout`. A pooled connection that Redis closed (it restarted) is reconnected once,
+    at once: `from_url` retries nothing by default, so the first call on each would fail.
     """
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=MAX_CONNECTIONS,
-        timeout=timeout,
+        timeout=None,
         decode_responses=True,
         socket_connect_timeout=timeout,
         socket_timeout=timeout,

@@ -22,7 +22,7 @@ def prefix() -> Iterator[str]:
 
 async def test_concurrent_callers_each_get_their_own_results_and_only_their_own_error(prefix: str) -> None:
     redis = redis_client(SHARED_REDIS_URL, timeout=5.0)
-    batch = CommandBatch(redis)
+    batch = CommandBatch(redis, window=0.005)
     await redis.set(f"{prefix}text", "not a number")
 
     def count(number: int) -> object:
