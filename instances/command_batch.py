@@ -1,11 +1,10 @@
 """Redis commands of many callers sent together: one pipeline per round trip (auto-pipelining).
 
-A round trip of its own costs redis-py and the event loop about 0.15 to 0.2 ms of CPU (measured on
-the benchmark's machine, between other work), and an instance's answers record their progress at
-every update: one round trip per record would raise the CPU of an answer by a quarter, far beyond
-the budget for taking part in several instances (see README, "Running several instances"). redis-py
-has no auto-pipelining, so this does it: a pipeline leaves `window` seconds after the first command
-queued for it, with every command queued meanwhile (and one pipeline is in flight at a time).
+Each round trip costs redis-py and the event loop far more CPU than the command itself, and an
+instance's answers record their progress at every update: a round trip per record would cost more
+than the budget for taking part in several instances (see README, "Running several instances").
+redis-py has no auto-pipelining, so this does it: a pipeline leaves `window` seconds after the
+first command queued for it, with every command queued meanwhile (one pipeline in flight at a time).
 """
 
 from __future__ import annotations
