@@ -67,7 +67,7 @@ COMMAND_TIMEOUT = 1.0
 longer for its progress to be recorded."""
 SWEEP_BATCH = 100
 """At most this many lapsed answers are taken on per look, per instance."""
-BATCH_WINDOW = 0.01
+BATCH_WINDOW = 0.005
 """How long a command waits for others to share its round trip (seconds): an update goes out that
 much later, which Teams' one-second pace does not notice."""
 
