@@ -249,6 +249,10 @@ class RecordingConnector:
                 shown[item.reply_id or ""] = item.activity.get("text", "")
         return list(shown.values())
 
+    def throttled(self) -> list[Received]:
+        """What the connector answered with 429 (too many requests)."""
+        return [item for item in self.received if item.status == 429]
+
     def overlapping_streams(self) -> list[str]:
         """Streams that started in a conversation while another stream there was still open (Teams
         allows one stream per chat): one description each; empty when streams took turns."""

@@ -39,7 +39,7 @@ defaults
     mode http
     log global
     option dontlognull
-    log-format "request %ci:%cp server=%s status=%ST time=%Tt %{{+Q}}r"
+    log-format "request %ci:%cp server=%s status=%ST response_ms=%Tr %{{+Q}}r"
     timeout connect 1s
     timeout client 60s
     timeout server 60s
