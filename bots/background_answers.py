@@ -16,6 +16,7 @@ from botbuilder.schema import ActivityTypes
 from channels import conversation_key
 from dialogs import AnswerWork
 from dialogs.background_answers import BackgroundAnswers as SharedBackgroundAnswers
+from safety import RunningAnswers
 from streaming import AnswerSlot, ConversationScheduler
 from streaming.conversation_scheduler import RunAnswer
 
@@ -33,8 +34,9 @@ class BackgroundAnswers(SharedBackgroundAnswers[TurnContext]):
         bot_app_id: str,
         save_state: SaveState,
         hand_over_state: HandOverState,
+        running_answers: RunningAnswers | None = None,
     ) -> None:
-        super().__init__(scheduler)
+        super().__init__(scheduler, running_answers)
         self._adapter = adapter
         self._bot_app_id = bot_app_id
         self._save_state = save_state

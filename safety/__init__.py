@@ -10,7 +10,7 @@ from on_first_use import attributes_on_first_use
 
 from .moderator import Moderator, moderator_for
 from .settings import SafetySettings
-from .user_limits import UserLimits
+from .user_limits import RunningAnswers, UserLimits, user_limits_for
 
 if TYPE_CHECKING:
     from .limits import UserLimitsMiddleware
@@ -25,8 +25,10 @@ __getattr__ = attributes_on_first_use(__name__, _ON_FIRST_USE)
 __all__ = [
     "ModerationMiddleware",
     "Moderator",
+    "RunningAnswers",
     "SafetySettings",
     "UserLimits",
     "UserLimitsMiddleware",
     "moderator_for",
+    "user_limits_for",
 ]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .errors import StorageUnavailableError
 from .items import CREATE_ONLY, check_etag
+from .redis_client import redis_address, redis_client
 from .rows import Row, RowStore
 
 # Checks every key's eTag, then stores them all: one script, so atomic in Redis.
@@ -39,13 +39,9 @@ class RedisRows(RowStore):
 
     def __init__(self, url: str, *, key_prefix: str = "bot-state:", timeout: float = 5.0) -> None:
         self._prefix = key_prefix
-        self._redis = Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=timeout, socket_timeout=timeout
-        )
+        self._redis = redis_client(url, timeout=timeout)
         self._check_and_set = self._redis.register_script(_CHECK_AND_SET)
-        # Where, for messages: host and port only, never the URL's password.
-        where = self._redis.connection_pool.connection_kwargs
-        self._where = where.get("path") or f"{where.get('host')}:{where.get('port')}"
+        self._where = redis_address(self._redis)
 
     async def _read_rows(self, keys: list[str]) -> dict[str, tuple[str, str]]:
         async with self._translate_errors(), self._redis.pipeline(transaction=False) as pipe:

@@ -1,0 +1,165 @@
+"""The per-user limits in Redis, so that they hold across every instance of the bot (`STORAGE=redis`).
+
+Two kinds of count, each a Redis structure under the storage's key prefix:
+
+- **The message rate**: each user's token bucket, a hash {tokens, updated}, taken from by one Lua
+  script, so that two instances taking at once cannot both spend the last token. It is the same
+  bucket, with the same arithmetic, as one instance keeps in memory (`token_buckets.py`), so the
+  settings mean the same with one instance or many. Why a script of ours and not `limits` (PyPI): that
+  library offers fixed, moving and sliding windows but no token bucket; with it, the burst setting
+  would mean something else once the bot runs on Redis.
+- **The answers in progress**: a sorted set per user of the conversations where an answer to them
+  runs, each scored with when its mark lapses. The instance giving an answer renews the mark while it
+  runs and removes it at the end; an instance that dies leaves a mark that lapses within
+  `ANSWER_MARK_SECONDS`, so a crash never holds a user's answers for long. Reading it is a check, then
+  the answer starts, as in one process: two first messages of one user in two chats at the same
+  moment may both pass.
+
+Redis unreachable or slow (no answer within `REDIS_TIMEOUT_SECONDS`): a check raises
+`StorageUnavailableError` (the user is told as for any storage outage, and the next message is
+checked again), and an answer's marks are skipped with a warning: the answer goes on, held up by one
+timeout at most.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from redis.exceptions import RedisError
+
+from storage import StorageUnavailableError
+from storage.redis_client import redis_address, redis_client
+
+from .settings import SafetySettings
+
+logger = logging.getLogger(__name__)
+
+REDIS_TIMEOUT_SECONDS = 2.0
+"""How long one count may take; past it Redis is treated as unavailable."""
+ANSWER_MARK_SECONDS = 30.0
+"""How long an answer's mark holds without being renewed (its instance renews it a few times meanwhile)."""
+
+Result = TypeVar("Result")
+
+# A token bucket per user, the arithmetic of token_buckets.py in one atomic step on Redis's clock.
+# KEYS[1]: the user's bucket. ARGV[1]: its capacity (the burst); ARGV[2]: tokens refilled per second.
+# A bucket that has refilled is the same as none, so Redis forgets it once it could have.
+_TAKE = """
+local capacity = tonumber(ARGV[1])
+local refill = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = tonumber(saved[1]) or capacity
+local updated = tonumber(saved[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - updated) * refill)
+local allowed = tokens >= 1
+if allowed then tokens = tokens - 1 end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / refill) + 1)
+if allowed then return 1 end
+return 0
+"""
+
+
+class RedisLimits:
+    """Each user's message rate and answers in progress, in the Redis at `url`, under `key_prefix`.
+
+    `timeout` bounds each count; `answer_mark_seconds` is how long an answer's mark lasts unrenewed.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        key_prefix: str,
+        settings: SafetySettings,
+        timeout: float = REDIS_TIMEOUT_SECONDS,
+        answer_mark_seconds: float = ANSWER_MARK_SECONDS,
+    ) -> None:
+        self._prefix = f"{key_prefix}limits/"
+        self._burst = settings.message_burst
+        self._refill_per_second = settings.messages_per_minute / 60.0
+        self._timeout = timeout
+        self._mark_seconds = answer_mark_seconds
+        self._redis = redis_client(url, timeout=timeout)
+        self._take = self._redis.register_script(_TAKE)
+        self._where = redis_address(self._redis)
+
+    async def take(self, user: str) -> bool:
+        """Take one message from `user`'s bucket, shared by every instance; False if it is empty."""
+        taken = await self._checked(
+            self._take(keys=[f"{self._prefix}rate/{user}"], args=[self._burst, self._refill_per_second])
+        )
+        return bool(taken)
+
+    async def elsewhere(self, user: str, conversation_key: str) -> int:
+        """How many answers to `user` any instance is giving in conversations other than this one."""
+        now = time.time()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(self._answers_key(user), "-inf", now)  # marks that have lapsed
+            pipe.zrange(self._answers_key(user), 0, -1)
+            _, conversations = await self._checked(pipe.execute())
+        return sum(1 for conversation in conversations if conversation != conversation_key)
+
+    @asynccontextmanager
+    async def running(self, user: str, conversation_key: str) -> AsyncIterator[None]:
+        """Mark an answer to `user` in `conversation_key` as running, on every instance's count, until
+        the block ends; renewed meanwhile. Never raises; holds the answer up by one timeout at most."""
+        warned = await self._mark(user, conversation_key, warned=False)
+        renewing = asyncio.create_task(self._keep_marked(user, conversation_key, warned))
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing  # so that no mark goes out after the one removed here
+            try:
+                await self._checked(self._redis.zrem(self._answers_key(user), conversation_key))
+            except StorageUnavailableError as error:
+                logger.warning("could not unmark an answer (its mark lapses by itself): %s", error)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._redis.aclose()
+
+    async def _keep_marked(self, user: str, conversation_key: str, warned: bool) -> None:
+        """Renew the answer's mark three times per mark's length, for as long as it runs."""
+        while True:
+            await asyncio.sleep(self._mark_seconds / 3)
+            warned = await self._mark(user, conversation_key, warned)
+
+    async def _mark(self, user: str, conversation_key: str, warned: bool) -> bool:
+        """Mark the answer as running for the mark's length; whether a failure was logged (once per
+        answer: Redis may stay down for all of it)."""
+        key = self._answers_key(user)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.zadd(key, {conversation_key: time.time() + self._mark_seconds})
+                pipe.expire(key, math.ceil(self._mark_seconds) + 1)
+                await self._checked(pipe.execute())
+        except StorageUnavailableError as error:
+            if not warned:
+                logger.warning("could not mark an answer as running on every instance: %s", error)
+            return True
+        return warned
+
+    def _answers_key(self, user: str) -> str:
+        return f"{self._prefix}answers/{user}"
+
+    async def _checked(self, call: Awaitable[Result]) -> Result:
+        """`call` within the timeout; Redis down, failing or slow: `StorageUnavailableError`."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await call
+        except (RedisError, TimeoutError) as error:
+            raise StorageUnavailableError(
+                f"Redis at {self._where} is unavailable for the user limits: {error or type(error).__name__}"
+            ) from error
