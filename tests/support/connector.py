@@ -235,11 +235,13 @@ class RecordingConnector:
     def accepted(self) -> list[Received]:
         return [item for item in self.received if item.accepted]
 
-    def bubbles(self) -> list[str]:
+    def bubbles(self, conversation_id: str | None = None) -> list[str]:
         """What the user sees, bubble by bubble: each stream's final text (or its last text if it
-        never got a final), and each message."""
+        never got a final), and each message; only in `conversation_id`, if given."""
         shown: dict[str, str] = {}
         for item in self.accepted():
+            if conversation_id is not None and item.path.split("/")[3] != conversation_id:
+                continue
             info = item.stream_info
             if info and info.get("streamType") == "informative":
                 continue
