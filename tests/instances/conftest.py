@@ -20,10 +20,16 @@ INSTANCES = 3
 
 
 class StartInstances(Protocol):
-    """Starts `count` instances behind the balancer with `env` over the defaults, on Redis at `redis_url`."""
+    """Starts `count` instances behind the balancer with `env` over the defaults, on Redis at `redis_url`;
+    `overrides` changes some settings of some instances, by name ("bot2")."""
 
     def __call__(
-        self, env: dict[str, str] | None = None, *, count: int = INSTANCES, redis_url: str = SHARED_REDIS_URL
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        count: int = INSTANCES,
+        redis_url: str = SHARED_REDIS_URL,
+        overrides: dict[str, dict[str, str]] | None = None,
     ) -> Awaitable[BotInstances]: ...
 
 
@@ -48,7 +54,11 @@ async def start_instances(
     async with AsyncExitStack() as stack:
 
         async def start(
-            env: dict[str, str] | None = None, *, count: int = INSTANCES, redis_url: str = SHARED_REDIS_URL
+            env: dict[str, str] | None = None,
+            *,
+            count: int = INSTANCES,
+            redis_url: str = SHARED_REDIS_URL,
+            overrides: dict[str, dict[str, str]] | None = None,
         ) -> BotInstances:
             if redis_url == SHARED_REDIS_URL:
                 prefix = stack.enter_context(shared_redis_prefix())
@@ -65,6 +75,7 @@ async def start_instances(
             }
             workdir = tmp_path / f"balancer-{uuid.uuid4().hex[:8]}"
             workdir.mkdir()
-            return await stack.enter_async_context(BotInstances(count, settings, connector.url, workdir))
+            instances = BotInstances(count, settings, connector.url, workdir, overrides)
+            return await stack.enter_async_context(instances)
 
         yield start

@@ -33,14 +33,23 @@ class Delivery:
 
 
 class BotInstances:
-    """`count` bot processes with the same `env` (named bot1, bot2, …) behind one `LoadBalancer`.
+    """`count` bot processes with the same `env` (named bot1, bot2, …) behind one `LoadBalancer`;
+    `overrides` changes some settings of some of them, by name (an instance set up wrongly).
 
     `service_url` is where the instances send their replies: the test's recording connector.
     """
 
-    def __init__(self, count: int, env: Mapping[str, str], service_url: str, workdir: Path) -> None:
+    def __init__(
+        self,
+        count: int,
+        env: Mapping[str, str],
+        service_url: str,
+        workdir: Path,
+        overrides: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.env = dict(env)
-        self.instances = {f"bot{number}": BotProcess(env) for number in range(1, count + 1)}
+        names = [f"bot{number}" for number in range(1, count + 1)]
+        self.instances = {name: BotProcess({**env, **(overrides or {}).get(name, {})}) for name in names}
         self.balancer = LoadBalancer(
             {name: f"{bot.url.removeprefix('http://')}" for name, bot in self.instances.items()}, workdir
         )
