@@ -10,7 +10,8 @@ from on_first_use import attributes_on_first_use
 
 from .moderator import Moderator, moderator_for
 from .settings import SafetySettings
-from .user_limits import RunningAnswers, UserLimits, user_limits_for
+from .user_counts import RunningAnswers
+from .user_limits import UserLimits, user_limits_for
 
 if TYPE_CHECKING:
     from .limits import UserLimitsMiddleware

@@ -1,19 +1,21 @@
 """The per-user limits in Redis, so that they hold across every instance of the bot (`STORAGE=redis`).
 
-Two kinds of count, each a Redis structure under the storage's key prefix:
+Two counts per user, each a Redis structure under the storage's key prefix, both on Redis's clock:
 
-- **The message rate**: each user's token bucket, a hash {tokens, updated}, taken from by one Lua
-  script, so that two instances taking at once cannot both spend the last token. It is the same
-  bucket, with the same arithmetic, as one instance keeps in memory (`token_buckets.py`), so the
-  settings mean the same with one instance or many. Why a script of ours and not `limits` (PyPI): that
-  library offers fixed, moving and sliding windows but no token bucket; with it, the burst setting
-  would mean something else once the bot runs on Redis.
-- **The answers in progress**: a sorted set per user of the conversations where an answer to them
-  runs, each scored with when its mark lapses. The instance giving an answer renews the mark while it
-  runs and removes it at the end; an instance that dies leaves a mark that lapses within
-  `ANSWER_MARK_SECONDS`, so a crash never holds a user's answers for long. Reading it is a check, then
-  the answer starts, as in one process: two first messages of one user in two chats at the same
-  moment may both pass.
+- **The message rate**: the user's token bucket, a hash {tokens, updated}. It is the same bucket,
+  with the same arithmetic, as one instance keeps in memory (`token_buckets.py`), so the settings mean
+  the same with one instance or many. Why scripts of ours and not `limits` (PyPI): that library offers
+  fixed, moving and sliding windows but no token bucket; with it, the burst setting would mean
+  something else once the bot runs on Redis.
+- **The answers in progress**: a sorted set of the conversations where an answer to the user runs,
+  each scored with when its mark lapses. The instance giving an answer marks it, renews the mark while
+  it runs and removes it at the end; an instance that dies leaves a mark that lapses within
+  `ANSWER_MARK_SECONDS`, so a crash never holds a user's answers for long.
+
+Checking a message is one Lua script (one round trip): it takes from the bucket, so that two
+instances taking at once cannot both spend the last token, and counts the user's other answers. As
+in one process, that count is a check and the answer starts later: two first messages of one user in
+two chats at the same moment may both pass.
 
 Redis unreachable or slow (no answer within `REDIS_TIMEOUT_SECONDS`): a check raises
 `StorageUnavailableError` (the user is told as for any storage outage, and the next message is
@@ -26,8 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
-import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import TypeVar
@@ -38,6 +38,7 @@ from storage import StorageUnavailableError
 from storage.redis_client import redis_address, redis_client
 
 from .settings import SafetySettings
+from .user_counts import MessageCount
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +49,12 @@ ANSWER_MARK_SECONDS = 30.0
 
 Result = TypeVar("Result")
 
-# A token bucket per user, the arithmetic of token_buckets.py in one atomic step on Redis's clock.
-# KEYS[1]: the user's bucket. ARGV[1]: its capacity (the burst); ARGV[2]: tokens refilled per second.
+# A user's message: take it from their token bucket (the arithmetic of token_buckets.py), and count
+# their answers in progress in other conversations, dropping marks that have lapsed.
+# KEYS[1]: the bucket; KEYS[2]: the answers. ARGV[1]: the bucket's capacity (the burst); ARGV[2]: the
+# tokens it refills per second; ARGV[3]: the message's conversation. Returns {taken (1 or 0), answers}.
 # A bucket that has refilled is the same as none, so Redis forgets it once it could have.
-_TAKE = """
+_COUNT = """
 local capacity = tonumber(ARGV[1])
 local refill = tonumber(ARGV[2])
 local clock = redis.call('TIME')
@@ -60,12 +63,28 @@ local saved = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
 local tokens = tonumber(saved[1]) or capacity
 local updated = tonumber(saved[2]) or now
 tokens = math.min(capacity, tokens + math.max(0, now - updated) * refill)
-local allowed = tokens >= 1
-if allowed then tokens = tokens - 1 end
+local taken = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  taken = 1
+end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(capacity / refill) + 1)
-if allowed then return 1 end
-return 0
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local answers = redis.call('ZCARD', KEYS[2])
+if redis.call('ZSCORE', KEYS[2], ARGV[3]) then answers = answers - 1 end
+return {taken, answers}
+"""
+
+# Mark an answer as running until ARGV[2] seconds from now. KEYS[1]: the user's answers;
+# ARGV[1]: the answer's conversation. The set itself goes once no mark in it could still hold.
+_MARK = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local seconds = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], tostring(now + seconds), ARGV[1])
+redis.call('EXPIRE', KEYS[1], math.ceil(seconds) + 1)
+return 1
 """
 
 
@@ -90,24 +109,20 @@ class RedisLimits:
         self._timeout = timeout
         self._mark_seconds = answer_mark_seconds
         self._redis = redis_client(url, timeout=timeout)
-        self._take = self._redis.register_script(_TAKE)
+        self._count = self._redis.register_script(_COUNT)
+        self._mark_script = self._redis.register_script(_MARK)
         self._where = redis_address(self._redis)
 
-    async def take(self, user: str) -> bool:
-        """Take one message from `user`'s bucket, shared by every instance; False if it is empty."""
-        taken = await self._checked(
-            self._take(keys=[f"{self._prefix}rate/{user}"], args=[self._burst, self._refill_per_second])
+    async def count(self, user: str, conversation_key: str) -> MessageCount:
+        """Take `user`'s message from their bucket and count their answers elsewhere, as every
+        instance sees them."""
+        taken, answers = await self._checked(
+            self._count(
+                keys=[self._bucket_key(user), self._answers_key(user)],
+                args=[self._burst, self._refill_per_second, conversation_key],
+            )
         )
-        return bool(taken)
-
-    async def elsewhere(self, user: str, conversation_key: str) -> int:
-        """How many answers to `user` any instance is giving in conversations other than this one."""
-        now = time.time()
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.zremrangebyscore(self._answers_key(user), "-inf", now)  # marks that have lapsed
-            pipe.zrange(self._answers_key(user), 0, -1)
-            _, conversations = await self._checked(pipe.execute())
-        return sum(1 for conversation in conversations if conversation != conversation_key)
+        return MessageCount(within_rate=bool(taken), answers_elsewhere=int(answers))
 
     @asynccontextmanager
     async def running(self, user: str, conversation_key: str) -> AsyncIterator[None]:
@@ -139,17 +154,18 @@ class RedisLimits:
     async def _mark(self, user: str, conversation_key: str, warned: bool) -> bool:
         """Mark the answer as running for the mark's length; whether a failure was logged (once per
         answer: Redis may stay down for all of it)."""
-        key = self._answers_key(user)
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.zadd(key, {conversation_key: time.time() + self._mark_seconds})
-                pipe.expire(key, math.ceil(self._mark_seconds) + 1)
-                await self._checked(pipe.execute())
+            await self._checked(
+                self._mark_script(keys=[self._answers_key(user)], args=[conversation_key, self._mark_seconds])
+            )
         except StorageUnavailableError as error:
             if not warned:
                 logger.warning("could not mark an answer as running on every instance: %s", error)
             return True
         return warned
+
+    def _bucket_key(self, user: str) -> str:
+        return f"{self._prefix}rate/{user}"
 
     def _answers_key(self, user: str) -> str:
         return f"{self._prefix}answers/{user}"

@@ -29,7 +29,7 @@ class TokenBuckets:
         self._buckets: dict[str, _Bucket] = {}
         self._seen = 0
 
-    async def take(self, user: str) -> bool:
+    def take(self, user: str) -> bool:
         """Take one message from the user's bucket; False if it is empty."""
         now = self._clock()
         bucket = self._buckets.get(user) or _Bucket(float(self._burst), now)
@@ -43,9 +43,6 @@ class TokenBuckets:
         if self._seen % PRUNE_EVERY == 0:
             self._prune(now)
         return allowed
-
-    async def close(self) -> None:
-        """Nothing to release: the buckets live in this process."""
 
     def _prune(self, now: float) -> None:
         """Forget users whose buckets have refilled: they would start full anyway."""

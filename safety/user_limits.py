@@ -8,14 +8,12 @@ Redis, where every instance of the bot counts the same messages and answers (`sh
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractAsyncContextManager
-from typing import Protocol
 
 from storage import StorageSettings
 from streaming import ConversationScheduler
 
 from .settings import SafetySettings
-from .token_buckets import TokenBuckets
+from .user_counts import CountsHere, RunningAnswers, UserCounts
 
 logger = logging.getLogger(__name__)
 
@@ -24,44 +22,6 @@ TOO_FAST_REPLY = "You're sending messages faster than I can answer them. Please 
 BUSY_REPLY = (
     "I'm still answering your questions in other chats. Please wait until one of those answers is finished."
 )
-
-
-class MessageRate(Protocol):
-    """Each user's message rate: a token bucket of `USER_MESSAGE_BURST`, refilled per minute."""
-
-    async def take(self, user: str) -> bool:
-        """Take one message from `user`'s bucket; False if it is empty. Raises
-        `storage.StorageUnavailableError` when the shared counts cannot be reached."""
-        ...
-
-    async def close(self) -> None: ...
-
-
-class AnswersInProgress(Protocol):
-    """How many answers each user has running, by conversation."""
-
-    async def elsewhere(self, user: str, conversation_key: str) -> int:
-        """How many answers to `user` are in progress in conversations other than `conversation_key`.
-        Raises `storage.StorageUnavailableError` when the shared counts cannot be reached."""
-        ...
-
-
-class RunningAnswers(Protocol):
-    """Where answers are counted that this process alone does not see (another instance's)."""
-
-    def running(self, user: str, conversation_key: str) -> AbstractAsyncContextManager[None]:
-        """Count an answer to `user` in `conversation_key` while the block runs. Never raises."""
-        ...
-
-
-class AnswersHere:
-    """The answers in progress in this process, as its `ConversationScheduler` knows them."""
-
-    def __init__(self, scheduler: ConversationScheduler) -> None:
-        self._scheduler = scheduler
-
-    async def elsewhere(self, user: str, conversation_key: str) -> int:
-        return self._scheduler.answers_elsewhere(user, conversation_key)
 
 
 class UserLimits:
@@ -74,16 +34,11 @@ class UserLimits:
     """
 
     def __init__(
-        self,
-        settings: SafetySettings,
-        rate: MessageRate,
-        answers: AnswersInProgress,
-        running_answers: RunningAnswers | None = None,
+        self, settings: SafetySettings, counts: UserCounts, running_answers: RunningAnswers | None = None
     ) -> None:
         self._max_chars = settings.max_message_chars
         self._max_answers = settings.max_answers_per_user
-        self._rate = rate
-        self._answers = answers
+        self._counts = counts
         self.running_answers = running_answers
 
     async def refusal(self, user: str, text: str | None, conversation_key: str) -> str | None:
@@ -96,17 +51,18 @@ class UserLimits:
         if length > self._max_chars:
             logger.info("refused a message over the length limit (%d characters)", length)
             return TOO_LONG_REPLY.format(length=length, limit=self._max_chars)
-        if not await self._rate.take(user):
+        count = await self._counts.count(user, conversation_key)
+        if not count.within_rate:
             logger.info("refused a message over the user's rate limit")
             return TOO_FAST_REPLY
-        if await self._answers.elsewhere(user, conversation_key) >= self._max_answers:
+        if count.answers_elsewhere >= self._max_answers:
             logger.info("refused a message while the user's answers run in other conversations")
             return BUSY_REPLY
         return None
 
     async def close(self) -> None:
         """Release the connection to the shared counts, if any."""
-        await self._rate.close()
+        await self._counts.close()
 
 
 def user_limits_for(
@@ -119,5 +75,5 @@ def user_limits_for(
         from .shared_limits import RedisLimits  # loaded only when used, as the storage's Redis client
 
         shared = RedisLimits(storage.redis_url, key_prefix=storage.redis_key_prefix, settings=settings)
-        return UserLimits(settings, shared, shared, running_answers=shared)
-    return UserLimits(settings, TokenBuckets(settings), AnswersHere(scheduler))
+        return UserLimits(settings, shared, running_answers=shared)
+    return UserLimits(settings, CountsHere(settings, scheduler))

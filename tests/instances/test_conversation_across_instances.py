@@ -49,7 +49,7 @@ async def test_a_chats_messages_alternate_between_instances_and_each_turn_is_kep
 
     assert all(one != next_one for one, next_one in itertools.pairwise(took)), took
     assert sorted(set(took)) == ["bot1", "bot2", "bot3"]
-    assert bots.served_by() == took  # the balancer's own log agrees
+    assert await bots.served_by() == took  # the balancer's own log agrees
 
     assert connector.bubbles() == [f"Answer to question {number}" for number in range(QUESTIONS)]
     history = await bots.stored_history(CONVERSATION_ID, entries=2 * QUESTIONS)

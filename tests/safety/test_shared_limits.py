@@ -21,6 +21,8 @@ from tests.support.redis_servers import SHARED_REDIS_URL, PrivateRedis, shared_r
 # A bucket of 3 that refills one message every half second.
 SETTINGS = SafetySettings(message_burst=3, messages_per_minute=120.0)
 REFILL_SECONDS = 0.5
+# For the tests of answers in progress, a bucket that never runs out.
+UNLIMITED = SafetySettings(message_burst=1000)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,8 +42,10 @@ async def open_limits(prefix: str) -> AsyncIterator[OpenLimits]:
     instance of the bot the test stands for."""
     async with AsyncExitStack() as stack:
 
-        def open_limits(url: str = SHARED_REDIS_URL, **options: float) -> RedisLimits:
-            limits = RedisLimits(url, key_prefix=prefix, settings=SETTINGS, **options)
+        def open_limits(
+            url: str = SHARED_REDIS_URL, settings: SafetySettings = SETTINGS, **options: float
+        ) -> RedisLimits:
+            limits = RedisLimits(url, key_prefix=prefix, settings=settings, **options)
             stack.push_async_callback(limits.close)
             return limits
 
@@ -49,7 +53,13 @@ async def open_limits(prefix: str) -> AsyncIterator[OpenLimits]:
 
 
 async def takes(limits: RedisLimits, user: str, count: int) -> list[bool]:
-    return [await limits.take(user) for _ in range(count)]
+    """Whether each of `count` messages of `user` was within their rate."""
+    return [(await limits.count(user, "msteams/conv-a")).within_rate for _ in range(count)]
+
+
+async def elsewhere(limits: RedisLimits, user: str, conversation_key: str) -> int:
+    """The user's answers in progress outside `conversation_key`, as a message there counts them."""
+    return (await limits.count(user, conversation_key)).answers_elsewhere
 
 
 async def test_instances_take_from_one_bucket_per_user_and_it_refills_at_the_rate(
@@ -60,14 +70,14 @@ async def test_instances_take_from_one_bucket_per_user_and_it_refills_at_the_rat
     assert await takes(second, "bob", 3) == [True, True, True]  # another user's bucket
 
     await asyncio.sleep(REFILL_SECONDS)  # time for one message to refill
-    assert await first.take("ann")
-    assert not await second.take("ann")  # refilled by one, not reset
+    assert await takes(first, "ann", 1) == [True]
+    assert await takes(second, "ann", 1) == [False]  # refilled by one, not reset
 
 
 async def test_the_shared_bucket_answers_as_one_instances_bucket_does(open_limits: OpenLimits) -> None:
     """The same settings mean the same with one instance or several: the same answers to a burst."""
     here, shared = TokenBuckets(SETTINGS), open_limits()
-    burst = [await here.take("ann") for _ in range(5)]
+    burst = [here.take("ann") for _ in range(5)]
     assert burst == [True, True, True, False, False]
     assert await takes(shared, "ann", 5) == burst
 
@@ -75,15 +85,15 @@ async def test_the_shared_bucket_answers_as_one_instances_bucket_does(open_limit
 async def test_answers_running_on_any_instance_count_for_their_user_outside_their_conversation(
     open_limits: OpenLimits,
 ) -> None:
-    first, second = open_limits(), open_limits()
+    first, second = open_limits(settings=UNLIMITED), open_limits(settings=UNLIMITED)
     async with first.running("ann", "msteams/conv-a"):
-        assert await second.elsewhere("ann", "msteams/conv-b") == 1
+        assert await elsewhere(second, "ann", "msteams/conv-b") == 1
         async with second.running("ann", "msteams/conv-b"):
-            assert await first.elsewhere("ann", "msteams/conv-c") == 2
-            assert await first.elsewhere("ann", "msteams/conv-a") == 1  # its own conversation is not counted
-            assert await first.elsewhere("bob", "msteams/conv-c") == 0
-        assert await first.elsewhere("ann", "msteams/conv-c") == 1
-    assert await second.elsewhere("ann", "msteams/conv-c") == 0
+            assert await elsewhere(first, "ann", "msteams/conv-c") == 2
+            assert await elsewhere(first, "ann", "msteams/conv-a") == 1  # its own conversation is not counted
+            assert await elsewhere(first, "bob", "msteams/conv-c") == 0
+        assert await elsewhere(first, "ann", "msteams/conv-c") == 1
+    assert await elsewhere(second, "ann", "msteams/conv-c") == 0
 
 
 # An instance that marks an answer as running, says so, and waits to be killed.
@@ -106,7 +116,7 @@ asyncio.run(main())
 async def test_an_answer_whose_instance_was_killed_stops_counting_when_its_mark_lapses(
     open_limits: OpenLimits, prefix: str
 ) -> None:
-    survivor = open_limits()
+    survivor = open_limits(settings=UNLIMITED)
     dying = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -118,12 +128,12 @@ async def test_an_answer_whose_instance_was_killed_stops_counting_when_its_mark_
     )
     try:
         assert await asyncio.wait_for(dying.stdout.readline(), 10) == b"marked\n"  # type: ignore[union-attr]
-        assert await survivor.elsewhere("ann", "msteams/conv-b") == 1
+        assert await elsewhere(survivor, "ann", "msteams/conv-b") == 1
     finally:
         dying.kill()  # kill -9: no unmarking
         await dying.wait()
     killed = time.monotonic()
-    await wait_until(lambda: survivor.elsewhere("ann", "msteams/conv-b"), 0, within=3.0)
+    await wait_until(lambda: elsewhere(survivor, "ann", "msteams/conv-b"), 0, within=3.0)
     assert time.monotonic() - killed < 1.5  # the half-second mark lapsed, and nothing renewed it
 
 
@@ -131,25 +141,25 @@ async def test_redis_down_or_slow_is_a_storage_outage_for_checks_and_never_holds
     open_limits: OpenLimits, private_redis: PrivateRedis
 ) -> None:
     limits = open_limits(private_redis.url, timeout=0.5)
-    assert await limits.take("ann")
+    assert await takes(limits, "ann", 1) == [True]
 
     # Slow: Redis holds every client's commands for longer than the limits wait.
     async with redis.asyncio.Redis.from_url(private_redis.url) as admin:
         await admin.execute_command("CLIENT", "PAUSE", "1500", "ALL")
     started = time.monotonic()
     with pytest.raises(StorageUnavailableError, match=r"Redis at 127\.0\.0\.1:\d+ is unavailable"):
-        await limits.take("ann")
+        await takes(limits, "ann", 1)
     assert time.monotonic() - started < 1.0
 
     private_redis.stop()
     with pytest.raises(StorageUnavailableError):
-        await limits.elsewhere("ann", "msteams/conv-a")
+        await elsewhere(limits, "ann", "msteams/conv-a")
     async with limits.running("ann", "msteams/conv-a"):  # the answer goes on, unmarked
         pass
 
     private_redis.start()  # back, empty: the next check works on the same object
-    assert await limits.take("ann")
-    assert await limits.elsewhere("ann", "msteams/conv-b") == 0
+    assert await takes(limits, "ann", 1) == [True]
+    assert await elsewhere(limits, "ann", "msteams/conv-b") == 0
 
 
 async def wait_until(count: Callable[[], Awaitable[int]], expected: int, within: float = 1.0) -> None:

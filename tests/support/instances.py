@@ -56,6 +56,7 @@ class BotInstances:
         self.service_url = service_url
         self._stack = AsyncExitStack()
         self._session: aiohttp.ClientSession | None = None
+        self._posted = 0
 
     async def __aenter__(self) -> Self:
         async with AsyncExitStack() as starting:
@@ -94,6 +95,7 @@ class BotInstances:
     async def post(self, activity: dict[str, Any]) -> Delivery:
         """POST `activity` to /api/messages through the balancer; the status and the instance that took it."""
         assert self._session is not None, "use BotInstances in `async with`"
+        self._posted += 1
         async with self._session.post(self.balancer.endpoint, json=activity) as response:
             await response.read()
             return Delivery(response.status, response.headers.get(INSTANCE_HEADER, ""))
@@ -129,11 +131,17 @@ class BotInstances:
         """What the instance `name` has logged so far."""
         return self.instances[name].log
 
-    def served_by(self) -> list[str]:
-        """The instance of each request the balancer passed on, in order, from its log (health checks
-        are not requests and are not logged)."""
-        return [
-            line.split("server=", 1)[1].split(" ", 1)[0]
-            for line in self.balancer.log.splitlines()
-            if line.startswith("request ") and "/api/messages" in line
-        ]
+    async def served_by(self, within: float = 5.0) -> list[str]:
+        """The instance of each message the balancer passed on, in order, from its log (health checks
+        are not logged). HAProxy logs a request once it has answered it: this waits until every
+        message posted so far is in the log."""
+        deadline = time.monotonic() + within
+        while True:
+            served = [
+                line.split("server=", 1)[1].split(" ", 1)[0]
+                for line in self.balancer.log.splitlines()
+                if line.startswith("request ") and "/api/messages" in line
+            ]
+            if len(served) >= self._posted or time.monotonic() > deadline:
+                return served
+            await asyncio.sleep(0.02)
