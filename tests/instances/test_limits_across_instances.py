@@ -13,7 +13,7 @@ import redis.asyncio
 from host.turn_errors import STORAGE_UNAVAILABLE_REPLY
 from safety.user_limits import BUSY_REPLY, TOO_FAST_REPLY
 from tests.instances.conftest import StartInstances
-from tests.support.connector import RecordingConnector, is_stream_update
+from tests.support.connector import RecordingConnector
 from tests.support.instances import BotInstances, Delivery
 from tests.support.model_server import ModelServer
 from tests.support.redis_servers import PrivateRedis
@@ -28,6 +28,14 @@ ANN = {"id": "user-ann", "name": "Ann"}
 BOB = {"id": "user-bob", "name": "Bob"}
 CID = {"id": "user-cid", "name": "Cid"}
 DEE = {"id": "user-dee", "name": "Dee"}
+
+
+def stream_started(connector: RecordingConnector, conversation_id: str) -> bool:
+    """Whether the answer in `conversation_id` has opened its stream ("Thinking…"): it is running."""
+    return any(
+        item.stream_info is not None and item.path.split("/")[3] == conversation_id
+        for item in connector.accepted()
+    )
 
 
 async def say(bots: BotInstances, text: str, conversation_id: str, sender: dict[str, str]) -> Delivery:
@@ -56,7 +64,7 @@ async def test_user_limits_hold_across_instances_and_survive_redis_stopping_and_
     # One answer at a time: while Bob's answer streams from one instance, his question in another
     # chat, taken by another instance, is refused; once the answer is done, it is answered.
     first = await say(bots, "a long question", "conv-bob-1", BOB)
-    await connector.wait_until(lambda: any(map(is_stream_update, connector.accepted())))
+    await connector.wait_until(lambda: stream_started(connector, "conv-bob-1"))
     second = await say(bots, "meanwhile", "conv-bob-2", BOB)
     assert second.instance != first.instance
     assert connector.bubbles("conv-bob-2") == [BUSY_REPLY]
@@ -68,7 +76,7 @@ async def test_user_limits_hold_across_instances_and_survive_redis_stopping_and_
     # Redis stops while Cid's answer streams: he still gets the whole answer, then the outage reply
     # (its history could not be saved); every message meanwhile gets the outage reply at once.
     await say(bots, "a question", "conv-cid-1", CID)
-    await connector.wait_until(lambda: len(connector.bubbles("conv-cid-1")) == 1)  # streaming
+    await connector.wait_until(lambda: stream_started(connector, "conv-cid-1"))
     private_redis.stop()
     await connector.wait_until(
         lambda: connector.bubbles("conv-cid-1") == [model_server.answer, STORAGE_UNAVAILABLE_REPLY]
@@ -81,7 +89,7 @@ async def test_user_limits_hold_across_instances_and_survive_redis_stopping_and_
     # Back, but slow: it holds every command for longer than a limit check waits.
     private_redis.start()  # empty, as a Redis that keeps nothing on disk restarts
     async with redis.asyncio.Redis.from_url(private_redis.url) as admin:
-        await admin.execute_command("CLIENT", "PAUSE", "3000", "ALL")
+        await admin.execute_command("CLIENT", "PAUSE", "2500", "ALL")
     await say(bots, "still there?", "conv-cid-5", CID)
     assert connector.bubbles("conv-cid-5") == [STORAGE_UNAVAILABLE_REPLY]
 
