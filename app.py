@@ -19,6 +19,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from botbuilder.core import ConversationState, UserState
@@ -27,6 +28,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from answers import ChatAnswer
 from answers.tools import Tool
 from bots import (
+    AnswerRecovery,
     BackgroundAnswers,
     ChatBot,
     ConversationOrderMiddleware,
@@ -52,6 +54,9 @@ from observability.telemetry import start_telemetry
 from safety import ModerationMiddleware, UserLimitsMiddleware, moderator_for, user_limits_for
 from storage import create_storage
 from streaming import AnswerObserver, AnswerObservers, ConversationScheduler
+
+if TYPE_CHECKING:
+    from instances import RedisLeases
 
 logger = logging.getLogger("bot")
 
@@ -96,7 +101,18 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     connector_http = ConnectorHttp()
     adapter = CloudAdapter(ReusingBotFrameworkAuthentication(config, connector_http))
     adapter.on_turn_error = on_turn_error
-    answers = ConversationScheduler()
+    recovery = AnswerRecovery(
+        adapter,
+        config.APP_ID,
+        conversation_state,
+        state_saver,
+        config.streaming,
+        marks=config.chat.marks,
+        observer=observer,
+        history_budget=config.chat.history_char_budget,
+    )
+    shared_leases = _shared_leases(config, recovery)
+    answers = ConversationScheduler(shared_leases)
     adapter.use(TurnLogContextMiddleware())
     if telemetry is not None:
         adapter.use(telemetry.turn_spans)
@@ -164,6 +180,8 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         if retriever is not None:
             retriever.start()
         mcp_servers.start()
+        if shared_leases is not None:
+            shared_leases.start()
 
     async def finish_answers(_app: web.Application) -> None:
         """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
@@ -171,6 +189,8 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         await answers.shutdown(host.shutdown_grace)
 
     async def close_connections(_app: web.Application) -> None:
+        if shared_leases is not None:
+            await shared_leases.close()
         await mcp_servers.close()
         await model.close()
         await limits.close()
@@ -186,6 +206,22 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     app.on_cleanup.append(close_connections)
     logger.info("answering with %s", model.description)
     return app
+
+
+def _shared_leases(config: DefaultConfig, recovery: AnswerRecovery) -> RedisLeases | None:
+    """The conversation leases the instances on one Redis share; None: this process orders its own
+    conversations (`STORAGE` other than redis, see README "Running several instances")."""
+    if config.storage.kind == "redis":
+        from instances import RedisLeases  # loaded only when used: see instances/__init__.py
+
+        storage = config.storage
+        return RedisLeases(storage.redis_url, storage.redis_key_prefix, config.instances, recovery)
+    if config.storage.kind == "blob":
+        logger.info(
+            "STORAGE=blob: each process orders the answers of its own conversations only; "
+            "instances that share conversations need STORAGE=redis"
+        )
+    return None
 
 
 def _mcp_servers(config: DefaultConfig) -> McpServers:

@@ -2,8 +2,10 @@
 
 `BackgroundAnswers.run` hands the answer to the `ConversationScheduler`, which starts it once the
 user's turn is over, in the conversation's order; a host says how its SDK continues the conversation
-(`continuation`). While the bot shuts down, a question gets a short reply instead; an `expectReplies`
-request is answered inline, since its replies must be in its own HTTP response.
+(`continuation`) and, where several instances share the conversations, what another instance would
+need to finish the answer (`origin`). While the bot shuts down, a question gets a short reply
+instead; an `expectReplies` request is answered inline, since its replies must be in its own HTTP
+response.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from channels.conversations import ConversationActivity, conversation_key
 from safety import RunningAnswers
 from streaming import AnswerSlot, ConversationScheduler
 from streaming.conversation_scheduler import RunAnswer
+from streaming.leases import AnswerOrigin
 
 SHUTTING_DOWN_REPLY = "I'm restarting right now, so I can't answer that. Please send it again in a moment."
 
@@ -67,11 +70,16 @@ class BackgroundAnswers(ABC, Generic[Turn]):
         run = self.continuation(context, work)
         if self._running_answers is not None and user_id:
             run = _counted(run, self._running_answers, user_id, key)
-        self._scheduler.start(key, user_id, run)
+        self._scheduler.start(key, user_id, run, self.origin(context))
 
     @abstractmethod
     def continuation(self, context: Turn, work: TurnWork[Turn]) -> RunAnswer:
         """How the host's SDK runs `work` in a turn of its own that replies to `context`'s message."""
+
+    def origin(self, context: Turn) -> AnswerOrigin | None:
+        """What another instance would need to finish the answer to `context`'s message; None if
+        this host's answers cannot be finished elsewhere."""
+        return None
 
 
 def _counted(run: RunAnswer, running_answers: RunningAnswers, user_id: str, key: str) -> RunAnswer:

@@ -35,7 +35,7 @@ from typing import TypeVar
 from redis.exceptions import RedisError
 
 from storage import StorageUnavailableError
-from storage.redis_client import redis_address, redis_client
+from storage.redis_rows import redis_client
 
 from .settings import SafetySettings
 from .user_counts import MessageCount
@@ -111,7 +111,9 @@ class RedisLimits:
         self._redis = redis_client(url, timeout=timeout)
         self._count = self._redis.register_script(_COUNT)
         self._mark_script = self._redis.register_script(_MARK)
-        self._where = redis_address(self._redis)
+        # Where, for messages: host and port only, never the URL's password.
+        where = self._redis.connection_pool.connection_kwargs
+        self._where = where.get("path") or f"{where.get('host')}:{where.get('port')}"
 
     async def count(self, user: str, conversation_key: str) -> MessageCount:
         """Take `user`'s message from their bucket and count their answers elsewhere, as every

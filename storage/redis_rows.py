@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .errors import StorageUnavailableError
 from .items import CREATE_ONLY, check_etag
-from .redis_client import redis_address, redis_client
 from .rows import Row, RowStore
 
 # Checks every key's eTag, then stores them all: one script, so atomic in Redis.
@@ -34,6 +36,30 @@ return {0, ''}
 """
 
 
+MAX_CONNECTIONS = 100
+"""Connections a client opens to Redis at most; more calls at once wait for one (within the timeout)."""
+
+
+def redis_client(url: str, *, timeout: float) -> Redis:
+    """A client for `url` (strings in, strings out) whose calls fail after `timeout` seconds.
+
+    Its pool waits for a free connection when all `MAX_CONNECTIONS` are busy: redis-py's default pool
+    refuses the call instead ("Too many connections"), which hundreds of turns at once would meet. A
+    pooled connection that Redis closed (it restarted) is reconnected once, at once: `from_url`
+    retries nothing by default, so the first call on each such connection would fail.
+    """
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=timeout,
+        decode_responses=True,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        retry=Retry(NoBackoff(), 1, (RedisConnectionError,)),
+    )
+    return Redis.from_pool(pool)
+
+
 class RedisRows(RowStore):
     """Each item is a Redis hash {etag, value} under `key_prefix` + key; writes check eTags in Lua."""
 
@@ -41,7 +67,9 @@ class RedisRows(RowStore):
         self._prefix = key_prefix
         self._redis = redis_client(url, timeout=timeout)
         self._check_and_set = self._redis.register_script(_CHECK_AND_SET)
-        self._where = redis_address(self._redis)
+        # Where, for messages: host and port only, never the URL's password.
+        where = self._redis.connection_pool.connection_kwargs
+        self._where = where.get("path") or f"{where.get('host')}:{where.get('port')}"
 
     async def _read_rows(self, keys: list[str]) -> dict[str, tuple[str, str]]:
         async with self._translate_errors(), self._redis.pipeline(transaction=False) as pipe:

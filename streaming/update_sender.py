@@ -161,7 +161,7 @@ class UpdateSender:
             max(self._pacer.next_send_at, answer.unsent_since or started) if end > answer.shown_end else None
         )
         try:
-            opened = await self._stream.send_update(stream_type, text)
+            opened = await self._stream.send_update(stream_type, text, answer.text[:end])
         except SendError as error:
             return self._update_failed(error)
         except Exception:
