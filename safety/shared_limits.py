@@ -12,10 +12,11 @@ Two counts per user, each a Redis structure under the storage's key prefix, both
   it runs and removes it at the end; an instance that dies leaves a mark that lapses within
   `ANSWER_MARK_SECONDS`, so a crash never holds a user's answers for long.
 
-Checking a message is one Lua script (one round trip): it takes from the bucket, so that two
-instances taking at once cannot both spend the last token, and counts the user's other answers. As
-in one process, that count is a check and the answer starts later: two first messages of one user in
-two chats at the same moment may both pass.
+Checking a message is one Lua script: it takes from the bucket, so that two instances taking at once
+cannot both spend the last token, and counts the user's other answers. As in one process, that
+count is a check and the answer starts later: two first messages of one user in two chats at the
+same moment may both pass. A message and its answer cost three commands (check, mark, unmark), sent
+in the pipelines of a `CommandBatch` with those of the other answers running at the time.
 
 Redis unreachable or slow (no answer within `REDIS_TIMEOUT_SECONDS`): a check raises
 `StorageUnavailableError` (the user is told as for any storage outage, and the next message is
@@ -30,10 +31,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from redis.exceptions import RedisError
+from redis.asyncio.client import Pipeline
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError, RedisError
 
+from instances.command_batch import CommandBatch
 from storage import StorageUnavailableError
 from storage.redis_rows import redis_client
 
@@ -109,6 +113,8 @@ class RedisLimits:
         self._timeout = timeout
         self._mark_seconds = answer_mark_seconds
         self._redis = redis_client(url, timeout=timeout)
+        # Concurrent answers' counts share round trips, as the leases' commands do.
+        self._batch = CommandBatch(self._redis)
         self._count = self._redis.register_script(_COUNT)
         self._mark_script = self._redis.register_script(_MARK)
         # Where, for messages: host and port only, never the URL's password.
@@ -119,9 +125,10 @@ class RedisLimits:
         """Take `user`'s message from their bucket and count their answers elsewhere, as every
         instance sees them."""
         taken, answers = await self._checked(
-            self._count(
-                keys=[self._bucket_key(user), self._answers_key(user)],
-                args=[self._burst, self._refill_per_second, conversation_key],
+            self._run(
+                self._count,
+                [self._bucket_key(user), self._answers_key(user)],
+                [self._burst, self._refill_per_second, conversation_key],
             )
         )
         return MessageCount(within_rate=bool(taken), answers_elsewhere=int(answers))
@@ -139,7 +146,8 @@ class RedisLimits:
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing  # so that no mark goes out after the one removed here
             try:
-                await self._checked(self._redis.zrem(self._answers_key(user), conversation_key))
+                key = self._answers_key(user)
+                await self._checked(self._batch.run(lambda pipe: pipe.zrem(key, conversation_key)))
             except StorageUnavailableError as error:
                 logger.warning("could not unmark an answer (its mark lapses by itself): %s", error)
 
@@ -165,6 +173,20 @@ class RedisLimits:
                 logger.warning("could not mark an answer as running on every instance: %s", error)
             return True
         return warned
+
+    async def _run(self, script: AsyncScript, keys: list[str], args: list[object]) -> Any:
+        """`script`'s result, run in the next batch; loaded first if Redis does not know it (a
+        restarted Redis has forgotten every script)."""
+
+        def queue(pipe: Pipeline) -> None:
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+
+        try:
+            (result,) = await self._batch.run(queue)
+        except NoScriptError:
+            await self._redis.script_load(script.script)
+            (result,) = await self._batch.run(queue)
+        return result
 
     def _bucket_key(self, user: str) -> str:
         return f"{self._prefix}rate/{user}"
