@@ -51,7 +51,7 @@ from llm.circuit_breaker import CircuitBreakerModel
 from mcp_tools import McpServers
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
 from observability.telemetry import start_telemetry
-from safety import ModerationMiddleware, UserLimits, UserLimitsMiddleware, moderator_for
+from safety import ModerationMiddleware, UserLimitsMiddleware, moderator_for, user_limits_for
 from storage import create_storage
 from streaming import AnswerObserver, AnswerObservers, ConversationScheduler
 
@@ -123,7 +123,8 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     # A typed stop is never refused by the limits below, and does not wait behind the answer it ends.
     adapter.use(TypedStopMiddleware(answers))
     # Limits and moderation refuse a message before it interrupts the answer in progress.
-    adapter.use(UserLimitsMiddleware(UserLimits(answers, config.safety)))
+    limits = user_limits_for(config.safety, config.storage, answers)
+    adapter.use(UserLimitsMiddleware(limits))
     moderator = moderator_for(config.safety, client)
     if moderator.active:
         adapter.use(ModerationMiddleware(moderator))
@@ -137,7 +138,14 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         observer=observer,
         tools=lambda: (*tools, *mcp_servers.tools()),
     )
-    background = BackgroundAnswers(answers, adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
+    background = BackgroundAnswers(
+        answers,
+        adapter,
+        config.APP_ID,
+        state_saver.save,
+        state_saver.hand_over,
+        running_answers=limits.running_answers,
+    )
     main_dialog = MainDialog(
         ChatDialog(chat, conversation_state, user_state, background),
         SettingsDialog(user_state.create_property(PROFILE_PROPERTY)),
@@ -185,6 +193,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
             await shared_leases.close()
         await mcp_servers.close()
         await model.close()
+        await limits.close()
         await storage.close()
         await connector_http.close()
         if retriever is not None:

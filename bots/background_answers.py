@@ -19,6 +19,7 @@ from channels import conversation_key
 from dialogs import AnswerWork
 from dialogs.background_answers import BackgroundAnswers as SharedBackgroundAnswers
 from dialogs.group_chat import question_of
+from safety import RunningAnswers
 from streaming import AnswerSlot, ConversationScheduler
 from streaming.conversation_scheduler import RunAnswer
 from streaming.leases import AnswerOrigin
@@ -37,8 +38,9 @@ class BackgroundAnswers(SharedBackgroundAnswers[TurnContext]):
         bot_app_id: str,
         save_state: SaveState,
         hand_over_state: HandOverState,
+        running_answers: RunningAnswers | None = None,
     ) -> None:
-        super().__init__(scheduler)
+        super().__init__(scheduler, running_answers)
         self._adapter = adapter
         self._bot_app_id = bot_app_id
         self._save_state = save_state

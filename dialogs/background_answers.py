@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
 from channels.conversations import ConversationActivity, conversation_key
+from safety import RunningAnswers
 from streaming import AnswerSlot, ConversationScheduler
 from streaming.conversation_scheduler import RunAnswer
 from streaming.leases import AnswerOrigin
@@ -42,10 +43,17 @@ TurnWork = Callable[[Turn, AnswerSlot | None], Awaitable[None]]
 
 
 class BackgroundAnswers(ABC, Generic[Turn]):
-    """Runs each answer in a continuation turn after the user's turn; inline for `expectReplies`."""
+    """Runs each answer in a continuation turn after the user's turn; inline for `expectReplies`.
 
-    def __init__(self, scheduler: ConversationScheduler) -> None:
+    With `running_answers` (the user limits' count when every instance shares it), each answer is
+    counted there while it runs, so that a user's answers on other instances count too.
+    """
+
+    def __init__(
+        self, scheduler: ConversationScheduler, running_answers: RunningAnswers | None = None
+    ) -> None:
         self._scheduler = scheduler
+        self._running_answers = running_answers
 
     async def run(self, context: Turn, work: TurnWork[Turn]) -> None:
         """Run `work` in a continuation turn after `context`'s; in `context` for `expectReplies`."""
@@ -57,10 +65,12 @@ class BackgroundAnswers(ABC, Generic[Turn]):
             await work(context, None)  # The replies must be in this request's response.
             return
         sender = activity.from_property
+        user_id = sender.id if sender else None
+        key = conversation_key(activity)
         run = self.continuation(context, work)
-        self._scheduler.start(
-            conversation_key(activity), sender.id if sender else None, run, self.origin(context)
-        )
+        if self._running_answers is not None and user_id:
+            run = _counted(run, self._running_answers, user_id, key)
+        self._scheduler.start(key, user_id, run, self.origin(context))
 
     @abstractmethod
     def continuation(self, context: Turn, work: TurnWork[Turn]) -> RunAnswer:
@@ -70,3 +80,13 @@ class BackgroundAnswers(ABC, Generic[Turn]):
         """What another instance would need to finish the answer to `context`'s message; None if
         this host's answers cannot be finished elsewhere."""
         return None
+
+
+def _counted(run: RunAnswer, running_answers: RunningAnswers, user_id: str, key: str) -> RunAnswer:
+    """`run`, counted in `running_answers` as an answer to `user_id` in `key` while it runs."""
+
+    async def counted(slot: AnswerSlot) -> None:
+        async with running_answers.running(user_id, key):
+            await run(slot)
+
+    return counted

@@ -15,7 +15,7 @@ async def test_the_balancer_spreads_messages_round_robin_and_a_killed_instance_i
     first = [await bots.say("help", "conv-harness") for _ in range(3)]
     assert sorted(delivery.instance for delivery in first) == ["bot1", "bot2", "bot3"]
     assert all(delivery.status == 201 for delivery in first), first
-    assert bots.served_by() == [delivery.instance for delivery in first]
+    assert await bots.served_by() == [delivery.instance for delivery in first]
 
     bots.kill("bot2")
     after = [await bots.say("help", "conv-harness") for _ in range(4)]

@@ -235,11 +235,13 @@ class RecordingConnector:
     def accepted(self) -> list[Received]:
         return [item for item in self.received if item.accepted]
 
-    def bubbles(self) -> list[str]:
+    def bubbles(self, conversation_id: str | None = None) -> list[str]:
         """What the user sees, bubble by bubble: each stream's final text (or its last text if it
-        never got a final), and each message."""
+        never got a final), and each message; only in `conversation_id`, if given."""
         shown: dict[str, str] = {}
         for item in self.accepted():
+            if conversation_id is not None and item.path.split("/")[3] != conversation_id:
+                continue
             info = item.stream_info
             if info and info.get("streamType") == "informative":
                 continue
@@ -248,6 +250,10 @@ class RecordingConnector:
             elif item.activity.get("type") == "message":
                 shown[item.reply_id or ""] = item.activity.get("text", "")
         return list(shown.values())
+
+    def throttled(self) -> list[Received]:
+        """What the connector answered with 429 (too many requests)."""
+        return [item for item in self.received if item.status == 429]
 
     def overlapping_streams(self) -> list[str]:
         """Streams that started in a conversation while another stream there was still open (Teams

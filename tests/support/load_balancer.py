@@ -29,7 +29,7 @@ HOW_TO_GET_HAPROXY = (
 # conversation's messages. A request whose connection an instance refuses (it was killed) is sent to
 # the next one (`redispatch`): a connection that never opened cannot have delivered the message. A
 # request an instance accepted is never sent twice. Health checks on /healthz take a dead instance
-# out of the rotation within about a second.
+# out of the rotation within a few seconds, and tolerate an instance slowed down by a busy machine.
 _CONFIG = """\
 global
     log stdout format raw local0 info
@@ -39,7 +39,7 @@ defaults
     mode http
     log global
     option dontlognull
-    log-format "request %ci:%cp server=%s status=%ST time=%Tt %{{+Q}}r"
+    log-format "request %ci:%cp server=%s status=%ST response_ms=%Tr %{{+Q}}r"
     timeout connect 1s
     timeout client 60s
     timeout server 60s
@@ -54,8 +54,8 @@ frontend bots
 backend instances
     balance roundrobin
     option httpchk GET /healthz
-    timeout check 2s
-    default-server check inter 500ms fall 2 rise 1
+    timeout check 3s
+    default-server check inter 1s fall 3 rise 1
     http-response set-header {header} %s
 {servers}
 """
