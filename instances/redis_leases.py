@@ -17,7 +17,7 @@ What lives in Redis, under the storage's key prefix:
 - channel `interrupt:<instance>`: asks that instance to end the answer under the lease a request names.
 
 An answer costs one command per step (take, begin, each update, release); the commands of all
-the instance's answers go out together, a pipeline every `BATCH_WINDOW` (`CommandBatch`).
+the instance's answers share round trips (`CommandBatch`).
 """
 
 from __future__ import annotations
@@ -67,9 +67,6 @@ COMMAND_TIMEOUT = 1.0
 longer for its progress to be recorded."""
 SWEEP_BATCH = 100
 """At most this many lapsed answers are taken on per look, per instance."""
-BATCH_WINDOW = 0.005
-"""How long a command waits for others to share its round trip (seconds): an update goes out that
-much later, which Teams' one-second pace does not notice."""
 
 
 def _progress_json(progress: AnswerProgress) -> bytes:
@@ -184,7 +181,12 @@ class RedisLeases:
         self._recover = recover
         self._lease_ms = int(settings.lease_seconds * 1000)
         self._redis = redis_client(url, timeout=timeout)
-        self._batch = CommandBatch(self._redis, window=BATCH_WINDOW)
+        self._batch = CommandBatch(self._redis)
+        self._take = self._redis.register_script(scripts.TAKE)
+        self._begin = self._redis.register_script(scripts.BEGIN)
+        self._record = self._redis.register_script(scripts.RECORD)
+        self._release = self._redis.register_script(scripts.RELEASE)
+        self._release_only = self._redis.register_script(Lock.LUA_RELEASE_SCRIPT)
         self.instance = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._answers = f"{key_prefix}answers"
         self._held: dict[str, RedisLease] = {}  # by token
@@ -248,9 +250,7 @@ class RedisLeases:
         args = [lease.token, orjson.dumps(dict(origin())), _NOTHING_SHOWN, ORPHAN_TTL_MS]
         args += [self._deadline_ms(), keys.conversation]
         try:
-            (held,) = await self._batch.run(
-                lambda pipe: pipe.eval(scripts.BEGIN, 3, keys.lease, keys.answer, self._answers, *args)
-            )
+            held = await self._batch.run_script(self._begin, [keys.lease, keys.answer, self._answers], args)
         except RedisError as error:
             # The answer goes on; no other instance could finish it should this one stop.
             logger.warning("could not record the answer in Redis (%s): going on without", error)
@@ -263,10 +263,9 @@ class RedisLeases:
     async def record(self, lease: RedisLease, progress: bytes) -> bool:
         """Keep an answer's `progress` in its record; False if `lease` is no longer held."""
         keys = lease.keys
-        (held,) = await self._batch.run(
-            lambda pipe: pipe.eval(scripts.RECORD, 2, keys.lease, keys.answer, lease.token, progress)
+        return bool(
+            await self._batch.run_script(self._record, [keys.lease, keys.answer], [lease.token, progress])
         )
-        return bool(held)
 
     async def release(self, lease: RedisLease, pace_until: float) -> None:
         """Let go of `lease` and drop its answer record, unless the lease lapsed meanwhile."""
@@ -274,17 +273,12 @@ class RedisLeases:
         keys = lease.keys
         wait = pace_until - asyncio.get_running_loop().time()
         pace = [f"{time.time() + max(wait, 0.0):.3f}", int(wait * 1000)]
-        keys_and_args = [
-            keys.lease,
-            keys.answer,
-            self._answers,
-            keys.pace,
-            lease.token,
-            keys.conversation,
-            *pace,
-        ]
         try:
-            (released,) = await self._batch.run(lambda pipe: pipe.eval(scripts.RELEASE, 4, *keys_and_args))
+            released = await self._batch.run_script(
+                self._release,
+                [keys.lease, keys.answer, self._answers, keys.pace],
+                [lease.token, keys.conversation, *pace],
+            )
         except RedisError as error:
             logger.warning(
                 "could not release conversation %s in Redis (%s): it lapses", keys.conversation, error
@@ -330,9 +324,8 @@ class RedisLeases:
     async def _take_lease(self, lease: RedisLease) -> list[Any]:
         """Take `lease` if it is free: [1, an orphan was left, the pace] or [0, the holder's token]."""
         keys = lease.keys
-        args = [keys.lease, keys.answer, keys.pace, lease.token, self._lease_ms]
-        (result,) = await self._batch.run(lambda pipe: pipe.eval(scripts.TAKE, 3, *args))
-        return list(result)
+        args = [lease.token, self._lease_ms]
+        return list(await self._batch.run_script(self._take, [keys.lease, keys.answer, keys.pace], args))
 
     async def _ask_to_end(self, holder: str, key: str, reason: StopReason) -> None:
         """Ask the instance holding `key` (its lease's token is `holder`) to end its answer."""
@@ -490,9 +483,8 @@ class RedisLeases:
     async def _let_go(self, lease: RedisLease) -> None:
         """Release `lease` only (redis-py `Lock`'s release script), keeping what it covered."""
         self._held.pop(lease.token, None)
-        keys_and_args = [lease.keys.lease, lease.token]
         try:
-            await self._batch.run(lambda pipe: pipe.eval(Lock.LUA_RELEASE_SCRIPT, 1, *keys_and_args))
+            await self._batch.run_script(self._release_only, [lease.keys.lease], [lease.token])
         except RedisError as error:
             self._log_trouble(f"could not release conversation {lease.keys.conversation} (it lapses)", error)
 

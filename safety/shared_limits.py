@@ -31,11 +31,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from redis.asyncio.client import Pipeline
-from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import RedisError
 
 from instances.command_batch import CommandBatch
 from storage import StorageUnavailableError
@@ -125,7 +123,7 @@ class RedisLimits:
         """Take `user`'s message from their bucket and count their answers elsewhere, as every
         instance sees them."""
         taken, answers = await self._checked(
-            self._run(
+            self._batch.run_script(
                 self._count,
                 [self._bucket_key(user), self._answers_key(user)],
                 [self._burst, self._refill_per_second, conversation_key],
@@ -173,20 +171,6 @@ class RedisLimits:
                 logger.warning("could not mark an answer as running on every instance: %s", error)
             return True
         return warned
-
-    async def _run(self, script: AsyncScript, keys: list[str], args: list[object]) -> Any:
-        """`script`'s result, run in the next batch; loaded first if Redis does not know it (a
-        restarted Redis has forgotten every script)."""
-
-        def queue(pipe: Pipeline) -> None:
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
-
-        try:
-            (result,) = await self._batch.run(queue)
-        except NoScriptError:
-            await self._redis.script_load(script.script)
-            (result,) = await self._batch.run(queue)
-        return result
 
     def _bucket_key(self, user: str) -> str:
         return f"{self._prefix}rate/{user}"
