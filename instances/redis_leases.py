@@ -62,6 +62,9 @@ ORPHAN_TTL_MS = 3_600_000
 closed its stream long ago), and no answer runs that long."""
 RECOVERY_ATTEMPTS = 3
 """How often finishing an orphan that nothing waits for is tried before it is given up."""
+RECORD_LEAD = 0.1
+"""How long before an update is due its progress is recorded (seconds): longer than the round trip
+takes under load, so that the update still goes out on time (it shows the text of that moment)."""
 COMMAND_TIMEOUT = 1.0
 """How long a command may take before Redis counts as unreachable (seconds): an update waits no
 longer for its progress to be recorded."""
@@ -138,6 +141,8 @@ class RedisLease:
 class _ProgressLog:
     """An answer's progress in its record. An update waits for it at most `COMMAND_TIMEOUT`; a Redis
     that does not answer is skipped (the answer goes on), with one warning."""
+
+    lead = RECORD_LEAD
 
     def __init__(self, leases: RedisLeases, lease: RedisLease) -> None:
         self._leases = leases

@@ -33,7 +33,8 @@ class ChannelStream:
     `streaming` is whether this answer may still stream: it starts as the delivery plan says and
     falls to False for good when the channel refuses streaming; the rest then goes as messages.
     With a `progress` log, what the stream shows is recorded before each update that changes it
-    (and its id once the channel gave one), so that another instance could finish it.
+    (`will_show`, `progress.lead` ahead if the sender can), and its id once the channel gave one,
+    so that another instance could finish it.
     """
 
     def __init__(
@@ -47,6 +48,8 @@ class ChannelStream:
         self.stream_id: str | None = None
         self.sequence = 0
         self.opened_at = 0.0
+        self.sent_at = 0.0  # when the channel took the latest update
+        self.record_lead = progress.lead if progress is not None else 0.0
 
     @property
     def is_open(self) -> bool:
@@ -62,21 +65,26 @@ class ChannelStream:
         `seen` is the whole answer the user will have seen with it. Raises `SendError` when the
         channel refuses it.
         """
-        shown = text if stream_type == "streaming" else ""  # An informative line is not answer text.
-        if shown:
-            await self._record(self.stream_id, self.sequence + 1, shown, seen)
+        await self.will_show(stream_type, text, seen)  # Nothing to do if the sender did, ahead.
         info = StreamInfo(stream_type, self.stream_id, self.sequence + 1)
         reply_id = await self._port.send(Outgoing("typing", text, info))
+        self.sent_at = self._clock.now()
         if self.stream_id is None:
             if not reply_id:
                 return False
             self.stream_id = reply_id
-            self.opened_at = self._clock.now()
+            self.opened_at = self.sent_at
             self.sequence += 1
-            await self._record(self.stream_id, self.sequence, shown, seen)
+            await self._record(self.stream_id, self.sequence, _answer_text(stream_type, text), seen)
             return True
         self.sequence += 1
         return True
+
+    async def will_show(self, stream_type: StreamType, text: str, seen: str) -> None:
+        """Record what the next update will show, before it is sent (an update that shows no answer
+        text changes nothing)."""
+        if shown := _answer_text(stream_type, text):
+            await self._record(self.stream_id, self.sequence + 1, shown, seen)
 
     async def piece_finished(self, seen: str) -> None:
         """The open stream (or message) was finished mid-answer: `seen` is shown, nothing is open."""
@@ -110,3 +118,8 @@ class ChannelStream:
     async def send(self, activity: Outgoing) -> None:
         """Send `activity` as it is (a final, a message, typing); raises `SendError` on refusal."""
         await self._port.send(activity)
+
+
+def _answer_text(stream_type: StreamType, text: str) -> str:
+    """The answer text an update shows: an informative line is not answer text."""
+    return text if stream_type == "streaming" else ""

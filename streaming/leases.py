@@ -41,6 +41,12 @@ class AnswerProgress:
 class ProgressLog(Protocol):
     """Where one answer keeps its latest progress while it runs."""
 
+    @property
+    def lead(self) -> float:
+        """How long before an update is due it should be recorded (seconds), so that recording it
+        does not hold the update up."""
+        ...
+
     async def record(self, progress: AnswerProgress) -> None:
         """Keep `progress` as the answer's latest, before what it describes is sent. Never raises."""
         ...

@@ -24,10 +24,13 @@ class Log:
     """A progress log: each record, and how many sends the channel had seen when it came."""
 
     channel: MemoryChannel
+    lead: float = 0.0
     records: list[tuple[int, AnswerProgress]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
 
     async def record(self, progress: AnswerProgress) -> None:
         self.records.append((len(self.channel.sent), progress))
+        self.times.append(self.channel.clock.now())
 
 
 @dataclass
@@ -79,6 +82,23 @@ async def test_what_each_update_shows_is_recorded_before_it_goes_out_and_the_end
         # The keep-alives change nothing, so they record nothing.
         (6, AnswerProgress(None, 0, "", "Hello there, friend.", AnswerOutcome.COMPLETE)),
     ]
+
+
+async def test_with_a_lead_the_update_is_recorded_that_much_earlier_and_still_goes_out_on_time(
+    channel: MemoryChannel, clock: ManualClock
+) -> None:
+    log = Log(channel, lead=0.25)
+    stream = AnswerStream(channel, TEAMS, SETTINGS, clock=clock, slot=Slot(log))
+    await clock.run_until_done(deliver(stream, clock, 0.5, "Hello", 1.0, " there", 1.0, "."))
+
+    assert channel.timeline() == [
+        (0.0, "informative", "Thinking…"),
+        (1.0, "streaming", "Hello"),  # as without a progress log
+        (2.0, "streaming", "Hello there"),
+        (3.0, "final", "Hello there."),
+    ]
+    shown = [(at, progress.shown) for at, (_, progress) in zip(log.times, log.records, strict=True)]
+    assert shown == [(0.0, ""), (0.75, "Hello"), (1.75, "Hello there"), (3.0, "")]
 
 
 async def test_an_answer_that_does_not_stream_records_only_how_it_ended(
