@@ -164,7 +164,9 @@ class RedisLimits:
         answer: Redis may stay down for all of it)."""
         try:
             await self._checked(
-                self._mark_script(keys=[self._answers_key(user)], args=[conversation_key, self._mark_seconds])
+                self._batch.run_script(
+                    self._mark_script, [self._answers_key(user)], [conversation_key, self._mark_seconds]
+                )
             )
         except StorageUnavailableError as error:
             if not warned:
