@@ -24,6 +24,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from botbuilder.core import ConversationState, UserState
@@ -32,6 +33,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from answers import ChatAnswer
 from answers.tools import Tool
 from bots import (
+    AnswerRecovery,
     BackgroundAnswers,
     ChatBot,
     ConversationOrderMiddleware,
@@ -57,9 +59,12 @@ from mcp_tools import McpServers
 from observability import BotMetrics, TurnLogContextMiddleware, TurnTimingMiddleware, configure_logging
 from observability.telemetry import start_telemetry
 from proactive import ConversationReferences, JobRecords, Notifier, NotifyEndpoint
-from safety import ModerationMiddleware, UserLimits, UserLimitsMiddleware, moderator_for
+from safety import ModerationMiddleware, UserLimitsMiddleware, moderator_for, user_limits_for
 from storage import create_storage
 from streaming import AnswerObserver, AnswerObservers, ConversationScheduler
+
+if TYPE_CHECKING:
+    from instances import RedisLeases
 
 logger = logging.getLogger("bot")
 
@@ -108,7 +113,18 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     connector_http = ConnectorHttp()
     adapter = CloudAdapter(ReusingBotFrameworkAuthentication(config, connector_http))
     adapter.on_turn_error = on_turn_error
-    answers = ConversationScheduler()
+    recovery = AnswerRecovery(
+        adapter,
+        config.APP_ID,
+        conversation_state,
+        state_saver,
+        config.streaming,
+        marks=config.chat.marks,
+        observer=observer,
+        history_budget=config.chat.history_char_budget,
+    )
+    shared_leases = _shared_leases(config, recovery)
+    answers = ConversationScheduler(shared_leases)
     adapter.use(TurnLogContextMiddleware())
     if telemetry is not None:
         adapter.use(telemetry.turn_spans)
@@ -122,7 +138,8 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     # A typed stop is never refused by the limits below, and does not wait behind the answer it ends.
     adapter.use(TypedStopMiddleware(answers))
     # Limits and moderation refuse a message before it interrupts the answer in progress.
-    adapter.use(UserLimitsMiddleware(UserLimits(answers, config.safety)))
+    limits = user_limits_for(config.safety, config.storage, answers)
+    adapter.use(UserLimitsMiddleware(limits))
     moderator = moderator_for(config.safety, client)
     if moderator.active:
         adapter.use(ModerationMiddleware(moderator))
@@ -136,7 +153,14 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         observer=observer,
         tools=lambda: (*tools, *mcp_servers.tools()),
     )
-    background = BackgroundAnswers(answers, adapter, config.APP_ID, state_saver.save, state_saver.hand_over)
+    background = BackgroundAnswers(
+        answers,
+        adapter,
+        config.APP_ID,
+        state_saver.save,
+        state_saver.hand_over,
+        running_answers=limits.running_answers,
+    )
     chat_dialog = ChatDialog(chat, conversation_state, user_state, background)
     main_dialog = MainDialog(
         chat_dialog,
@@ -198,6 +222,8 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         if retriever is not None:
             retriever.start()
         mcp_servers.start()
+        if shared_leases is not None:
+            shared_leases.start()
 
     async def finish_answers(_app: web.Application) -> None:
         """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
@@ -207,8 +233,11 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
             await notifier.shutdown(host.shutdown_grace)  # the rest of each job: not sent, and recorded
 
     async def close_connections(_app: web.Application) -> None:
+        if shared_leases is not None:
+            await shared_leases.close()
         await mcp_servers.close()
         await model.close()
+        await limits.close()
         await storage.close()
         await connector_http.close()
         if retriever is not None:
@@ -231,6 +260,22 @@ def _information(retriever: Fts5Retriever | None, mcp_servers: McpServers) -> di
     if mcp_servers.connections:
         information["mcp_servers"] = mcp_servers.report
     return information
+
+
+def _shared_leases(config: DefaultConfig, recovery: AnswerRecovery) -> RedisLeases | None:
+    """The conversation leases the instances on one Redis share; None: this process orders its own
+    conversations (`STORAGE` other than redis, see README "Running several instances")."""
+    if config.storage.kind == "redis":
+        from instances import RedisLeases  # loaded only when used: see instances/__init__.py
+
+        storage = config.storage
+        return RedisLeases(storage.redis_url, storage.redis_key_prefix, config.instances, recovery)
+    if config.storage.kind == "blob":
+        logger.warning(
+            "STORAGE=blob: this process orders only its own answers; if several instances serve the "
+            "bot, a message on one does not end the answer another gives (use STORAGE=redis)"
+        )
+    return None
 
 
 def _mcp_servers(config: DefaultConfig) -> McpServers:

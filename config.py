@@ -3,10 +3,10 @@
 `DefaultConfig` keeps the attribute names the Bot Framework SDK reads (`APP_ID`, `APP_PASSWORD`,
 `APP_TYPE`, `APP_TENANTID` and the authentication endpoints), and hands each package its settings as
 one typed, frozen object: `host`, `logging`, `model`, `chat`, `knowledge`, `mcp`, `streaming`,
-`storage`, `safety`, `telemetry` and `notify`. Every value is read and checked here, so a bad setting
-stops the bot at start-up with a message that names the variable. The defaults are the settings
-classes' own, written once, next to the code they shape; the packages never read the environment or
-this module.
+`storage`, `instances`, `safety`, `telemetry` and `notify`. Every value is read and checked here,
+so a bad setting stops the bot at start-up with a message that names the variable. The defaults are
+the settings classes' own, written once, next to the code they shape; the packages never read the
+environment or this module.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import TypeVar, cast, get_args
 
 from answers import ChatSettings
 from host.settings import HostSettings
+from instances import InstanceSettings
 from knowledge import KnowledgeSettings
 from llm import ModelProvider, ModelSettings
 from mcp_tools import McpSettings, parse_servers
@@ -130,6 +131,7 @@ class DefaultConfig:
 
         self.model = _model(read)
         self.storage = _storage(read)
+        self.instances = _instances(read)
         self.safety = _safety(read, self.model)
         self.chat = _chat(read)
         self.knowledge = _knowledge(read)
@@ -270,6 +272,27 @@ def _storage(read: _Env) -> StorageSettings:
         )
     if settings.kind == "blob" and not (settings.blob_connection_string and settings.blob_container):
         raise ConfigError("BLOB_CONNECTION_STRING and BLOB_CONTAINER are required when STORAGE is blob")
+    return settings
+
+
+def _instances(read: _Env) -> InstanceSettings:
+    """How instances sharing Redis agree on who answers each conversation (see instances/; used with
+    STORAGE=redis): a lease renewed every heartbeat, and taken over by another instance when it lapses."""
+    default = InstanceSettings()
+    settings = InstanceSettings(
+        lease_seconds=read.number(
+            "CONVERSATION_LEASE_SECONDS", default.lease_seconds, minimum=1.0, maximum=60.0
+        ),
+        heartbeat_seconds=read.number(
+            "LEASE_HEARTBEAT_SECONDS", default.heartbeat_seconds, minimum=0.1, maximum=20.0
+        ),
+    )
+    if settings.heartbeat_seconds * 3 > settings.lease_seconds:
+        raise ConfigError(
+            "LEASE_HEARTBEAT_SECONDS must be at most a third of CONVERSATION_LEASE_SECONDS "
+            f"(got {settings.heartbeat_seconds:g} and {settings.lease_seconds:g}): a lease must survive "
+            "a missed heartbeat"
+        )
     return settings
 
 

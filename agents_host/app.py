@@ -32,7 +32,7 @@ from knowledge import Fts5Retriever, KnowledgeTool
 from llm import create_chat_model, openai_client
 from llm.circuit_breaker import CircuitBreakerModel
 from observability import BotMetrics
-from safety import UserLimits, moderator_for
+from safety import moderator_for, user_limits_for
 from storage import create_row_store
 from streaming import ConversationScheduler
 
@@ -84,7 +84,8 @@ def create_app(config: DefaultConfig) -> web.Application:
     # A typed stop is never refused by the limits below, and does not wait behind the answer it ends.
     adapter.use(TypedStopMiddleware(answers))
     # Limits and moderation refuse a message before it interrupts the answer in progress.
-    adapter.use(UserLimitsMiddleware(UserLimits(answers, config.safety)))
+    limits = user_limits_for(config.safety, config.storage, answers)
+    adapter.use(UserLimitsMiddleware(limits))
     moderator = moderator_for(config.safety, client)
     if moderator.active:
         adapter.use(ModerationMiddleware(moderator))
@@ -101,7 +102,7 @@ def create_app(config: DefaultConfig) -> web.Application:
     feedback = FeedbackInvokes(
         FeedbackRecorder(storage.write_documents, [metrics]), config.chat.marks.feedback
     )
-    agent = ChatAgent(chat, storage, BackgroundAnswers(answers, adapter), feedback)
+    agent = ChatAgent(chat, storage, BackgroundAnswers(answers, adapter, limits.running_answers), feedback)
 
     async def messages(request: web.Request) -> web.StreamResponse:
         try:
@@ -130,6 +131,7 @@ def create_app(config: DefaultConfig) -> web.Application:
 
     async def close_connections(_app: web.Application) -> None:
         await model.close()
+        await limits.close()
         await storage.close()
         if retriever is not None:
             await asyncio.to_thread(retriever.close)

@@ -21,6 +21,7 @@ from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 
 from channels import conversation_key
 from dialogs.background_answers import BackgroundAnswers as SharedBackgroundAnswers
+from safety import RunningAnswers
 from streaming import AnswerSlot, ConversationScheduler
 from streaming.conversation_scheduler import RunAnswer
 
@@ -31,8 +32,13 @@ AnswerWork = Callable[[TurnContext, AnswerSlot | None], Awaitable[None]]
 class BackgroundAnswers(SharedBackgroundAnswers[TurnContext]):
     """Answers in Agents SDK continuation turns, with the user's turn's identity."""
 
-    def __init__(self, scheduler: ConversationScheduler, adapter: ChannelServiceAdapter) -> None:
-        super().__init__(scheduler)
+    def __init__(
+        self,
+        scheduler: ConversationScheduler,
+        adapter: ChannelServiceAdapter,
+        running_answers: RunningAnswers | None = None,
+    ) -> None:
+        super().__init__(scheduler, running_answers)
         self._adapter = adapter
 
     def continuation(self, context: TurnContext, work: AnswerWork) -> RunAnswer:

@@ -22,7 +22,7 @@ class UserLimitsMiddleware:
         activity = context.activity
         if activity.type == ActivityTypes.message and activity.from_property is not None:
             user = activity.from_property.id or ""
-            refusal = self._limits.refusal(user, activity.text, conversation_key(activity))
+            refusal = await self._limits.refusal(user, activity.text, conversation_key(activity))
             if refusal is not None:
                 await context.send_activity(refusal)
                 return

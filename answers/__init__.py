@@ -3,6 +3,6 @@ engine to whatever channel port the host gives, and the tools the model may call
 `tools.py`). Both hosts (botbuilder, the Agents SDK) use it."""
 
 from .chat_answer import ChatAnswer, ChatSettings
-from .history import HistoryEntry, build_prompt, trim_history
+from .history import HistoryEntry, build_prompt, exchange, trim_history
 
-__all__ = ["ChatAnswer", "ChatSettings", "HistoryEntry", "build_prompt", "trim_history"]
+__all__ = ["ChatAnswer", "ChatSettings", "HistoryEntry", "build_prompt", "exchange", "trim_history"]

@@ -19,7 +19,7 @@ from streaming import (
 )
 
 from .citing import cite_sources
-from .history import HistoryEntry, build_prompt
+from .history import HistoryEntry, build_prompt, exchange
 from .profile import UserProfile, system_prompt_for, temperature_for
 from .sources import AnswerSources
 from .tool_rounds import ToolRounds
@@ -129,10 +129,7 @@ class ChatAnswer:
                 await answer.consume(deltas, batched=self._batched)
             else:
                 await self._answer_with_tools(answer, runner, prompt, temperature)
-        return [
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": answer.final_text or "", "outcome": answer.outcome.value},
-        ]
+        return exchange(question, answer.final_text or "", answer.outcome.value)
 
     async def _answer_with_tools(
         self,

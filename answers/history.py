@@ -14,6 +14,14 @@ class HistoryEntry(ChatMessage):
     outcome: NotRequired[str]
 
 
+def exchange(question: str, answer: str, outcome: str) -> list[HistoryEntry]:
+    """The history entries of one question and its answer, which ended as `outcome`."""
+    return [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": answer, "outcome": outcome},
+    ]
+
+
 def trim_history(messages: Sequence[HistoryEntry], budget: int) -> list[HistoryEntry]:
     """The newest messages whose text fits in `budget` characters, starting with a user message.
 

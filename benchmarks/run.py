@@ -22,12 +22,14 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import redis
 
 from benchmarks import driver, metrics, profiling, report
 from benchmarks.agents_venv import ensure_agents_venv
@@ -50,6 +52,7 @@ WARM_UP = {"tokens": 5, "rate": 100.0, "first_token_delay": 0.0}
 WARM_UP_DEADLINE = 30.0
 SKIPPED_AFTER_LOSS = "skipped: a lower level lost answers or was not measured"
 QUIET_CORES = 0.3  # Busy cores (outside this run) below which the machine counts as quiet.
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class Settings:
     grace: float
     max_p99_lag: float
     quiet_wait: float
+    storage: str = "sqlite"
+    """Our bot's state: its default SQLite file, or `redis` (as instances sharing conversations run)."""
+    redis_url: str = REDIS_URL
 
     @property
     def interval(self) -> float:
@@ -105,8 +111,9 @@ def bot_command(name: str, agents_python: Path | None) -> list[str]:
     return [str(agents_python), "benchmarks/bots/agents_sdk_bot.py"]
 
 
-def bot_env(port: int, model_url: str) -> dict[str, str]:
-    """A clean environment: nothing from this machine's settings leaks into the bot."""
+def bot_env(port: int, model_url: str, settings: Settings, redis_prefix: str) -> dict[str, str]:
+    """A clean environment: nothing from this machine's settings leaks into the bot; its state in
+    a fresh SQLite file, or in Redis under `redis_prefix`."""
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
     env.update(
         HOST=LOOPBACK,
@@ -122,7 +129,17 @@ def bot_env(port: int, model_url: str) -> dict[str, str]:
         # Our bot keeps state in its default engine (SQLite), in a fresh file outside the repository.
         SQLITE_PATH=str(Path(tempfile.mkdtemp(prefix="bench-state-")) / "state.sqlite3"),
     )
+    if settings.storage == "redis":
+        env.update(STORAGE="redis", REDIS_URL=settings.redis_url, REDIS_KEY_PREFIX=redis_prefix)
     return env
+
+
+def delete_redis_keys(url: str, prefix: str) -> None:
+    """Remove what one level left in Redis (its conversations' state)."""
+    with redis.Redis.from_url(url) as client:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start : start + 1000])
 
 
 def start_server(module: str, logs: Path) -> tuple[Service, str]:
@@ -159,10 +176,11 @@ async def run_level(
 ) -> dict[str, Any]:
     """Start the bot, warm it up, run one level, stop the bot; return the level's figures."""
     port = free_port()
+    redis_prefix = f"bench-{uuid.uuid4().hex}:"
     bot = Service(
         name,
         command,
-        env=bot_env(port, harness.model_url),
+        env=bot_env(port, harness.model_url, settings, redis_prefix),
         cwd=ROOT,
         log=harness.logs / f"{name}-{conversations}{'-profile' if profile_to else ''}.log",
     )
@@ -213,6 +231,8 @@ async def run_level(
         model_records = await harness.fetch(f"{harness.model_url}/bench/records")
     finally:
         bot.stop()
+        if settings.storage == "redis":
+            delete_redis_keys(settings.redis_url, redis_prefix)
 
     figures = metrics.level_figures(
         metrics.LevelInput(
@@ -282,6 +302,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         grace=args.grace,
         max_p99_lag=args.max_p99_lag,
         quiet_wait=args.quiet_wait,
+        storage=args.storage,
+        redis_url=args.redis_url,
     )
     output: Path = args.output
     logs = output / "logs"
@@ -358,6 +380,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--quiet-wait", type=float, default=30.0, help="seconds to wait for other work to stop before a level"
     )
     parser.add_argument("--keep-going", action="store_true", help="run higher levels after answers were lost")
+    parser.add_argument(
+        "--storage",
+        choices=("sqlite", "redis"),
+        default="sqlite",
+        help="our bot's state: its default SQLite file, or Redis (as instances that share conversations)",
+    )
+    parser.add_argument("--redis-url", default=REDIS_URL, help="the Redis for --storage redis")
     parser.add_argument(
         "--profile", metavar="BOT@N", help="after the sweep, py-spy one more level, e.g. ours@200"
     )

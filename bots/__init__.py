@@ -1,5 +1,7 @@
-"""The bot on botbuilder: its activity handler, middleware, background answers, state saving and feedback."""
+"""The bot on botbuilder: its activity handler, middleware, background answers (and the finishing of
+those another instance left), state saving and feedback."""
 
+from .answer_recovery import AnswerRecovery
 from .background_answers import BackgroundAnswers, ConversationOrderMiddleware
 from .chat_bot import ChatBot
 from .feedback import FeedbackInvokes
@@ -8,6 +10,7 @@ from .state_saver import TurnStateSaver
 from .typed_stop import TypedStopMiddleware
 
 __all__ = [
+    "AnswerRecovery",
     "BackgroundAnswers",
     "ChatBot",
     "ConversationOrderMiddleware",

@@ -2,13 +2,15 @@
 
 `BackgroundAnswers` (see `dialogs.background_answers`) continues the conversation once the user's
 turn is over; the answer's turn replies to the user's message, starts from the state that turn
-saved, and ends by saving its own. `ConversationOrderMiddleware` holds each user message's
-turn until the conversation's previous answer has ended.
+saved, and ends by saving its own. Its origin (the conversation reference and the question) lets
+another instance finish it (`bots.answer_recovery`). `ConversationOrderMiddleware` holds each user
+message's turn until the conversation's previous answer has ended.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from botbuilder.core import BotAdapter, Middleware, TurnContext
 from botbuilder.schema import ActivityTypes
@@ -16,8 +18,11 @@ from botbuilder.schema import ActivityTypes
 from channels import conversation_key
 from dialogs import AnswerWork
 from dialogs.background_answers import BackgroundAnswers as SharedBackgroundAnswers
+from dialogs.group_chat import question_of
+from safety import RunningAnswers
 from streaming import AnswerSlot, ConversationScheduler
 from streaming.conversation_scheduler import RunAnswer
+from streaming.leases import AnswerOrigin
 
 SaveState = Callable[[TurnContext], Awaitable[None]]
 HandOverState = Callable[[TurnContext, TurnContext], None]
@@ -33,8 +38,9 @@ class BackgroundAnswers(SharedBackgroundAnswers[TurnContext]):
         bot_app_id: str,
         save_state: SaveState,
         hand_over_state: HandOverState,
+        running_answers: RunningAnswers | None = None,
     ) -> None:
-        super().__init__(scheduler)
+        super().__init__(scheduler, running_answers)
         self._adapter = adapter
         self._bot_app_id = bot_app_id
         self._save_state = save_state
@@ -55,6 +61,15 @@ class BackgroundAnswers(SharedBackgroundAnswers[TurnContext]):
             await self._adapter.continue_conversation(reference, continuation, self._bot_app_id)
 
         return answer_turn
+
+    def origin(self, context: TurnContext) -> AnswerOrigin:
+        activity = context.activity
+
+        def origin() -> dict[str, Any]:
+            reference = TurnContext.get_conversation_reference(activity)
+            return {"reference": reference.serialize(), "question": question_of(activity)}
+
+        return origin
 
 
 class ConversationOrderMiddleware(Middleware):

@@ -77,7 +77,7 @@ class ProactiveTurns:
 
         if self._scheduler.closing:
             return Delivery("failed", SHUTDOWN_REASON)
-        async with self._scheduler.inbound_turn(key, interrupt=False):
+        async with self._scheduler.inbound_turn(key, reason=None):
             if self._scheduler.closing:  # It shut down while the answer in progress finished.
                 return Delivery("failed", SHUTDOWN_REASON)
             self._scheduler.start(key, None, notification_turn)

@@ -128,8 +128,9 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     ),
     "storage": _param(
         "string",
-        "STORAGE for conversation state: blob (a storage account this template creates; safe for several "
-        "instances), redis (give redisUrl), or sqlite (a file under /home, one instance only).",
+        "STORAGE for conversation state: redis (give redisUrl; several instances answer as one bot), "
+        "blob (a storage account this template creates; no state is lost with several instances, but "
+        "each orders only its own answers), or sqlite (a file under /home, one instance only).",
         "blob",
         ["blob", "redis", "sqlite"],
     ),
@@ -144,7 +145,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "",
     ),
     "instanceCount": _param(
-        "int", "How many instances of the web app run (state is shared through the storage).", 1
+        "int",
+        "How many instances of the web app run (state is shared through the storage; with storage=redis "
+        "they also share who answers each conversation).",
+        1,
     ),
     "appInsightsConnectionString": _param(
         "securestring",
@@ -191,6 +195,9 @@ APP_SETTINGS: list[tuple[str, str]] = [
     ("BLOB_CONTAINER", "bot-state"),
     ("REDIS_URL", "[parameters('redisUrl')]"),
     ("REDIS_KEY_PREFIX", "bot-state:"),
+    # With storage=redis, how the instances agree on who answers each conversation.
+    ("CONVERSATION_LEASE_SECONDS", "10"),
+    ("LEASE_HEARTBEAT_SECONDS", "3"),
     # /home is the app's persistent disk on App Service.
     ("SQLITE_PATH", "/home/data/bot-state.sqlite3"),
     # Tuning, at the bot's defaults (the tests check they are): change them in the portal if needed.

@@ -2,8 +2,10 @@
 
 `BackgroundAnswers.run` hands the answer to the `ConversationScheduler`, which starts it once the
 user's turn is over, in the conversation's order; a host says how its SDK continues the conversation
-(`continuation`). While the bot shuts down, a question gets a short reply instead; an `expectReplies`
-request is answered inline, since its replies must be in its own HTTP response.
+(`continuation`) and, where several instances share the conversations, what another instance would
+need to finish the answer (`origin`). While the bot shuts down, a question gets a short reply
+instead; an `expectReplies` request is answered inline, since its replies must be in its own HTTP
+response.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
 from channels.conversations import ConversationActivity, conversation_key
+from safety import RunningAnswers
 from streaming import AnswerSlot, ConversationScheduler
 from streaming.conversation_scheduler import RunAnswer
+from streaming.leases import AnswerOrigin
 
 SHUTTING_DOWN_REPLY = "I'm restarting right now, so I can't answer that. Please send it again in a moment."
 
@@ -39,10 +43,17 @@ TurnWork = Callable[[Turn, AnswerSlot | None], Awaitable[None]]
 
 
 class BackgroundAnswers(ABC, Generic[Turn]):
-    """Runs each answer in a continuation turn after the user's turn; inline for `expectReplies`."""
+    """Runs each answer in a continuation turn after the user's turn; inline for `expectReplies`.
 
-    def __init__(self, scheduler: ConversationScheduler) -> None:
+    With `running_answers` (the user limits' count when every instance shares it), each answer is
+    counted there while it runs, so that a user's answers on other instances count too.
+    """
+
+    def __init__(
+        self, scheduler: ConversationScheduler, running_answers: RunningAnswers | None = None
+    ) -> None:
         self._scheduler = scheduler
+        self._running_answers = running_answers
 
     async def run(self, context: Turn, work: TurnWork[Turn]) -> None:
         """Run `work` in a continuation turn after `context`'s; in `context` for `expectReplies`."""
@@ -54,9 +65,28 @@ class BackgroundAnswers(ABC, Generic[Turn]):
             await work(context, None)  # The replies must be in this request's response.
             return
         sender = activity.from_property
+        user_id = sender.id if sender else None
+        key = conversation_key(activity)
         run = self.continuation(context, work)
-        self._scheduler.start(conversation_key(activity), sender.id if sender else None, run)
+        if self._running_answers is not None and user_id:
+            run = _counted(run, self._running_answers, user_id, key)
+        self._scheduler.start(key, user_id, run, self.origin(context))
 
     @abstractmethod
     def continuation(self, context: Turn, work: TurnWork[Turn]) -> RunAnswer:
         """How the host's SDK runs `work` in a turn of its own that replies to `context`'s message."""
+
+    def origin(self, context: Turn) -> AnswerOrigin | None:
+        """What another instance would need to finish the answer to `context`'s message; None if
+        this host's answers cannot be finished elsewhere."""
+        return None
+
+
+def _counted(run: RunAnswer, running_answers: RunningAnswers, user_id: str, key: str) -> RunAnswer:
+    """`run`, counted in `running_answers` as an answer to `user_id` in `key` while it runs."""
+
+    async def counted(slot: AnswerSlot) -> None:
+        async with running_answers.running(user_id, key):
+            await run(slot)
+
+    return counted

@@ -13,7 +13,7 @@ from answers.profile import UserProfile
 from channels import TurnContextChannel, conversation_facts
 from streaming import AnswerSlot
 
-from .group_chat import attributed
+from .group_chat import question_of
 from .turn_changes import HISTORY_PROPERTY, TurnChanges
 from .user_profile import PROFILE_PROPERTY
 
@@ -60,8 +60,7 @@ class ChatDialog(Dialog):
         self._runner = runner or InlineAnswers()
 
     async def begin_dialog(self, dialog_context: DialogContext, options: object = None) -> DialogTurnResult:
-        activity = dialog_context.context.activity
-        question = attributed(activity, (activity.text or "").strip())
+        question = question_of(dialog_context.context.activity)
 
         async def answer(context: TurnContext, slot: AnswerSlot | None) -> None:
             await self.answer(context, question, slot)

@@ -32,14 +32,15 @@ class UserActivity(ConversationActivity, Protocol):
 async def stop_if_asked(scheduler: ConversationScheduler, activity: UserActivity) -> bool:
     """End the answer in progress in `activity`'s conversation if `activity` asks to; True if it did.
 
-    The answer keeps the text so far, marked as stopped, and its model request is closed. With no
-    answer in progress the message goes on (cancel then leaves a dialog in progress).
+    The answer keeps the text so far, marked as stopped, and its model request is closed, also when
+    another instance gives it. With no answer in progress the message goes on (cancel then leaves a
+    dialog in progress).
     """
     key = conversation_key(activity)
     if (
         activity.type != "message"
         or recognize_command(activity.text) is not Command.CANCEL
-        or not scheduler.answering(key)
+        or not await scheduler.answering_anywhere(key)
     ):
         return False
     logger.info("the user typed stop: ending the answer in progress")

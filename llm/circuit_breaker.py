@@ -1,4 +1,16 @@
-"""Answers at once that the model is unavailable after repeated failures, instead of waiting on it."""
+"""Answers at once that the model is unavailable after repeated failures, instead of waiting on it.
+
+Each process keeps its own breaker, also when several instances share Redis: nothing of it is shared,
+by choice. What the breaker counts is the failures of this instance's path to the model (its network,
+DNS, proxy, credentials and connections) as much as of the model service, and the two cannot be told
+apart from here. Shared, one instance set up or connected wrongly (a bad key in a rolling deploy, a
+host that lost its route) would open every instance's breaker and make every instance unready, so a
+fault that one instance has would stop the whole bot; kept apart, that instance alone refuses and
+reports unready, and the load balancer sends its traffic to the others. The price is small: when the
+model service itself is down, each instance lets `failure_threshold` answers fail before it opens, and
+each probes the model once per cool-down, instead of once in all. Keeping it in memory also keeps
+Redis off every model request's path.
+"""
 
 from __future__ import annotations
 

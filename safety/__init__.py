@@ -10,7 +10,8 @@ from on_first_use import attributes_on_first_use
 
 from .moderator import Moderator, moderator_for
 from .settings import SafetySettings
-from .user_limits import UserLimits
+from .user_counts import RunningAnswers
+from .user_limits import UserLimits, user_limits_for
 
 if TYPE_CHECKING:
     from .limits import UserLimitsMiddleware
@@ -25,8 +26,10 @@ __getattr__ = attributes_on_first_use(__name__, _ON_FIRST_USE)
 __all__ = [
     "ModerationMiddleware",
     "Moderator",
+    "RunningAnswers",
     "SafetySettings",
     "UserLimits",
     "UserLimitsMiddleware",
     "moderator_for",
+    "user_limits_for",
 ]

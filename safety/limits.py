@@ -23,7 +23,7 @@ class UserLimitsMiddleware(Middleware):
         if activity.type != ActivityTypes.message or activity.from_property is None:
             await logic()
             return
-        refusal = self._limits.refusal(
+        refusal = await self._limits.refusal(
             activity.from_property.id or "", activity.text, conversation_key(activity)
         )
         if refusal is not None:

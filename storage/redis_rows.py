@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -34,14 +36,37 @@ return {0, ''}
 """
 
 
+MAX_CONNECTIONS = 100
+"""Connections a client opens to Redis at most; more calls at once wait for one (within the timeout)."""
+
+
+def redis_client(url: str, *, timeout: float) -> Redis:
+    """A client for `url` (strings in, strings out) whose calls fail after `timeout` seconds.
+
+    Its pool waits for a free connection when all `MAX_CONNECTIONS` are busy: redis-py's default pool
+    refuses the call instead ("Too many connections"), which hundreds of turns at once would meet.
+    The wait has no limit of its own (a timer per call costs CPU): every call on a busy connection
+    ends within `timeout`. A pooled connection that Redis closed (it restarted) is reconnected once,
+    at once: `from_url` retries nothing by default, so the first call on each would fail.
+    """
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=None,
+        decode_responses=True,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        retry=Retry(NoBackoff(), 1, (RedisConnectionError,)),
+    )
+    return Redis.from_pool(pool)
+
+
 class RedisRows(RowStore):
     """Each item is a Redis hash {etag, value} under `key_prefix` + key; writes check eTags in Lua."""
 
     def __init__(self, url: str, *, key_prefix: str = "bot-state:", timeout: float = 5.0) -> None:
         self._prefix = key_prefix
-        self._redis = Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=timeout, socket_timeout=timeout
-        )
+        self._redis = redis_client(url, timeout=timeout)
         self._check_and_set = self._redis.register_script(_CHECK_AND_SET)
         # Where, for messages: host and port only, never the URL's password.
         where = self._redis.connection_pool.connection_kwargs

@@ -31,6 +31,7 @@ from .clock import Clock, LoopClock
 from .content_filter import AnswerFilter, OutgoingFilter
 from .delivery import DeliveryPlan, StreamingSettings
 from .final_delivery import FinalDelivery
+from .leases import ProgressLog
 from .model_feed import ModelFeed
 from .notes import (
     CUT_OFF_NOTE,
@@ -52,6 +53,11 @@ logger = logging.getLogger(__name__)
 
 class AnswerSlot(Protocol):
     """The conversation an answer belongs to (see `ConversationScheduler`)."""
+
+    @property
+    def progress(self) -> ProgressLog | None:
+        """Where the answer records what the user has seen, so that another instance could finish it."""
+        ...
 
     def attach(self, answer: AnswerStream) -> None:
         """Called when the answer opens, so that a new message can interrupt it."""
@@ -101,7 +107,9 @@ class AnswerStream:
             pacer = slot.shared_pacer(pacer)
         self._text = AnswerText()
         self._tally = DeliveryTally()
-        self._stream = ChannelStream(port, self._clock, streaming=plan.stream)
+        self._stream = ChannelStream(
+            port, self._clock, streaming=plan.stream, progress=slot.progress if slot is not None else None
+        )
         self._filter = OutgoingFilter(answer_filter, lambda: self.interrupt(StopReason.CONTENT_FILTERED))
         self._final = FinalDelivery(
             self._text,
@@ -244,6 +252,7 @@ class AnswerStream:
                 # The channel refuses anything more on this stream (its final too, if the user
                 # pressed Stop before it went out); the user chose to see no more than it showed.
                 self._final_text = self._text.text[: self._text.shown_end]
+            await self._stream.ended(self.outcome, self._final_text or "")
         finally:
             self._report_end()  # Also when delivery failed unexpectedly: active answers must fall.
 

@@ -4,7 +4,9 @@ The user's turn hands its answer to `ConversationScheduler.start` and ends: the 
 is answered at once, whatever the length of the answer (Azure Bot Service gives a turn about 15 s,
 and Teams re-sends the message if the bot is late). The answer starts once the turn that asked for
 it is over. A new message first interrupts the answer in progress and waits until it has delivered
-its final message and saved its state. Nothing here knows an SDK: the host says how an answer runs.
+its final message and saved its state. When several instances serve the bot, the conversation's
+lease (see `leases.py`) extends that order to them: a message here first ends the answer another
+instance is giving. Nothing here knows an SDK: the host says how an answer runs.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from .answer_stream import AnswerSlot, AnswerStream
+from .leases import AnswerOrigin, ConversationLease, ConversationLeases, OneInstance, ProgressLog
 from .outcome import StopReason
 from .pacing import Pacer
 
@@ -25,7 +28,7 @@ RunAnswer = Callable[[AnswerSlot], Awaitable[None]]
 
 
 class _Conversation:
-    """One conversation's inbound-turn lock, its answer in progress and the pace of its streams."""
+    """One conversation's inbound-turn lock, its lease, its answer in progress and the pace of its streams."""
 
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
@@ -36,11 +39,17 @@ class _Conversation:
         self.turns_waiting = 0
         self.user_id: str | None = None  # who asked the question being answered
         self.pacer: Pacer | None = None  # the pace of the conversation's stream sends, kept between answers
+        self.lease: ConversationLease | None = None  # held from a message's turn until its answer is saved
+        self.origin: AnswerOrigin | None = None  # what the answer about to start records of itself
+        self.progress: ProgressLog | None = None  # where the answer in progress records what the user saw
 
     def shared_pacer(self, own: Pacer) -> Pacer:
-        """The pacer of the conversation's earlier answers, so a new stream keeps the channel's pace."""
+        """The pacer of the conversation's earlier answers, so a new stream keeps the channel's pace
+        (also after an answer another instance gave)."""
         if self.pacer is None or self.pacer.interval != own.interval:
             self.pacer = own
+        if self.lease is not None:
+            self.pacer.next_send_at = max(self.pacer.next_send_at, self.lease.pace_until)
         return self.pacer
 
     def attach(self, answer: AnswerStream) -> None:
@@ -66,9 +75,13 @@ class _Conversation:
 
 
 class ConversationScheduler:
-    """Runs each conversation's answers in the background, in order, and stops them on shutdown."""
+    """Runs each conversation's answers in the background, in order, and stops them on shutdown.
 
-    def __init__(self) -> None:
+    `leases` say which instance answers each conversation (by default: this one, alone).
+    """
+
+    def __init__(self, leases: ConversationLeases | None = None) -> None:
+        self._leases: ConversationLeases = leases or OneInstance()
         self._conversations: dict[str, _Conversation] = {}
         self._closing = False
         self._running: set[asyncio.Task[None]] = set()
@@ -90,6 +103,10 @@ class ConversationScheduler:
         conversation = self._conversations.get(key)
         return conversation is not None and conversation.answering
 
+    async def answering_anywhere(self, key: str) -> bool:
+        """Whether an answer is on its way in conversation `key`, here or on another instance."""
+        return self.answering(key) or await self._leases.answering(key)
+
     def answers_elsewhere(self, user_id: str, key: str) -> int:
         """How many answers to `user_id` are in progress in conversations other than `key`."""
         return sum(
@@ -98,11 +115,17 @@ class ConversationScheduler:
             if conversation.answering and conversation.user_id == user_id and other != key
         )
 
-    def start(self, key: str, user_id: str | None, run: RunAnswer) -> None:
-        """Run `run` for conversation `key` once its inbound turn is over, in the background."""
+    def start(
+        self, key: str, user_id: str | None, run: RunAnswer, origin: AnswerOrigin | None = None
+    ) -> None:
+        """Run `run` for conversation `key` once its inbound turn is over, in the background.
+
+        `origin` says what another instance would need to finish the answer if this one stops (see
+        `leases.RecoverAnswer`); without it, no instance can.
+        """
         conversation = self._conversations.setdefault(key, _Conversation())
-        conversation.pending_stop = None
         conversation.user_id = user_id
+        conversation.origin = origin
         task = asyncio.create_task(self._run(key, conversation, run))
         conversation.task = task
         self._running.add(task)
@@ -110,11 +133,13 @@ class ConversationScheduler:
         task.add_done_callback(self._finished)
 
     async def stop(self, key: str, reason: StopReason) -> None:
-        """End the answer in progress in conversation `key` and wait until it has delivered and saved."""
+        """End the answer in progress in conversation `key` and wait until it has delivered and saved,
+        here or on the instance giving it."""
         conversation = self._conversations.get(key)
         task = conversation.task if conversation is not None else None
         if conversation is None or task is None:
-            return
+            async with self.inbound_turn(key, reason):
+                return  # Holding the conversation's lease took it from whoever was answering.
         conversation.interrupt(reason)
         await asyncio.wait({task})
 
@@ -123,10 +148,17 @@ class ConversationScheduler:
         await self._idle.wait()
 
     @asynccontextmanager
-    async def inbound_turn(self, key: str, *, interrupt: bool = True) -> AsyncIterator[None]:
-        """Hold `key`'s conversation for one inbound turn, after its answer in progress has ended.
+    async def inbound_turn(
+        self, key: str, reason: StopReason | None = StopReason.NEW_MESSAGE
+    ) -> AsyncIterator[None]:
+        """Hold `key`'s conversation for one inbound turn, after its answer in progress has ended
+        (here or on another instance: it is asked to end for `reason`; with no reason, as for a
+        notification, it is let finish).
 
-        A user's message (`interrupt`) ends that answer first; a notification lets it finish.
+        An answer the turn starts keeps the conversation's lease until it is saved, and is recorded
+        before the turn ends: once the channel knows the message was taken, another instance could
+        finish its answer. Raises `storage.StorageUnavailableError` when the leases' shared store
+        cannot be reached.
         """
         conversation = self._conversations.setdefault(key, _Conversation())
         conversation.turns_waiting += 1
@@ -134,14 +166,23 @@ class ConversationScheduler:
             async with conversation.lock:
                 task = conversation.task
                 if task is not None:
-                    if interrupt:
-                        conversation.interrupt(StopReason.NEW_MESSAGE)
+                    if reason is not None:
+                        conversation.interrupt(reason)
                     await asyncio.wait({task})
+                # An interrupt from another instance, from here on, is for this turn and its answer.
+                conversation.pending_stop = None
+                conversation.lease = await self._leases.acquire(key, reason, conversation.interrupt)
                 conversation.inbound_turn_over = asyncio.Event()
                 try:
                     yield
                 finally:
-                    conversation.inbound_turn_over.set()
+                    try:
+                        if conversation.task is None:
+                            await self._release(conversation)  # The turn started no answer.
+                        else:
+                            await self._begin_answer(conversation)
+                    finally:
+                        conversation.inbound_turn_over.set()
         finally:
             conversation.turns_waiting -= 1
             self._forget_if_idle(key, conversation)
@@ -163,6 +204,11 @@ class ConversationScheduler:
     async def _run(self, key: str, conversation: _Conversation, run: RunAnswer) -> None:
         try:
             await conversation.inbound_turn_over.wait()
+            if conversation.lease is None:  # Started outside an inbound turn.
+                conversation.lease = await self._leases.acquire(
+                    key, StopReason.NEW_MESSAGE, conversation.interrupt
+                )
+                await self._begin_answer(conversation)
             await run(conversation)
         except Exception:
             # Errors inside the answer's turn went to the host's turn error handler; this is the host.
@@ -170,7 +216,23 @@ class ConversationScheduler:
         finally:
             conversation.task = None
             conversation.answer = None
+            conversation.progress = None
+            conversation.pending_stop = None
+            await self._release(conversation)
             self._forget_if_idle(key, conversation)
+
+    @staticmethod
+    async def _begin_answer(conversation: _Conversation) -> None:
+        """Record the answer about to start under the conversation's lease, if it has an origin."""
+        origin, conversation.origin = conversation.origin, None
+        if origin is not None and conversation.lease is not None:
+            conversation.progress = await conversation.lease.begin_answer(origin)
+
+    async def _release(self, conversation: _Conversation) -> None:
+        """Let go of the conversation's lease, telling the next holder when it may send."""
+        lease, conversation.lease = conversation.lease, None
+        if lease is not None:
+            await lease.release(conversation.pacer.next_send_at if conversation.pacer is not None else 0.0)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)

@@ -56,6 +56,7 @@ class FinalDelivery:
         piece = split_piece(answer.piece_lead, text, seen, self._settings.max_message_utf16)
         await self.deliver_piece(answer.piece_text(answer.piece_start + piece.end) + piece.closing)
         answer.open_piece(answer.piece_start + piece.end)
+        await self._stream.piece_finished(answer.text[: answer.piece_start])
 
     async def deliver_rest(self, note: str | None, marks: AnswerMarks | None = None) -> None:
         """Send what the user has not got yet: the final of the current stream, then messages; the

@@ -23,7 +23,13 @@ STOP_NOTES: dict[StopReason, str] = {
     StopReason.SHUTDOWN: "_(The bot is restarting, so the answer stops here. Please ask again shortly.)_",
     StopReason.MODEL_SILENT: "_(The model stopped responding, so the answer ends here. Please try again.)_",
     StopReason.CONTENT_FILTERED: WITHHELD_NOTE,
+    StopReason.LEASE_LOST: (
+        "_(I can't reach my memory of our conversation right now, so the answer stops here. "
+        "Please try again in a minute.)_"
+    ),
 }
+RESTARTED_NOTE = "_(The bot restarted while answering, so the answer stops here. Please ask again.)_"
+"""The note under an answer that another instance finished after the one answering stopped."""
 CUT_OFF_NOTES: dict[str, str] = {
     "length": "_(The answer was cut off: it reached the model's length limit.)_",
     "content_filter": "_(The answer was cut off by the model provider's content filter.)_",

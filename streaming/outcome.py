@@ -19,6 +19,7 @@ class StopReason(StrEnum):
     SHUTDOWN = "shutdown"
     MODEL_SILENT = "model_silent"
     CONTENT_FILTERED = "content_filtered"
+    LEASE_LOST = "lease_lost"  # this instance could not keep its hold on the conversation (see leases.py)
 
 
 class AnswerOutcome(StrEnum):
@@ -29,6 +30,7 @@ class AnswerOutcome(StrEnum):
     INTERRUPTED = "interrupted"  # a new message or a shutdown cut it short
     FAILED = "failed"  # the model or the channel failed
     CUT_OFF = "cut_off"  # the model ended it early: its length limit or its provider's filter
+    RECOVERED = "recovered"  # its instance stopped mid-answer; another one ended it with what the user saw
 
 
 STOP_OUTCOMES: dict[StopReason, AnswerOutcome] = {
@@ -38,6 +40,7 @@ STOP_OUTCOMES: dict[StopReason, AnswerOutcome] = {
     StopReason.SHUTDOWN: AnswerOutcome.INTERRUPTED,
     StopReason.MODEL_SILENT: AnswerOutcome.FAILED,
     StopReason.CONTENT_FILTERED: AnswerOutcome.FAILED,
+    StopReason.LEASE_LOST: AnswerOutcome.INTERRUPTED,
 }
 
 

@@ -80,8 +80,9 @@ class UpdateSender:
             self._wake.set()
 
     def next_send_at(self) -> float | None:
-        """When the next update may go out; None while the answer does not stream."""
-        return self._pacer.next_send_at if self._stream.streaming else None
+        """When the next update's text is taken (its progress is recorded that long before it may go
+        out); None while the answer does not stream."""
+        return self._pacer.next_send_at - self._stream.record_lead if self._stream.streaming else None
 
     def queue_informative(self, text: str) -> None:
         """Show a status line (such as "Searching…") as soon as the pace allows, until text starts."""
@@ -107,9 +108,10 @@ class UpdateSender:
         await asyncio.gather(worker, return_exceptions=True)
 
     async def _send_updates(self) -> None:
+        lead = self._stream.record_lead
         while True:
             keepalive = not await self._clock.wait(self._wake, self._settings.keepalive_interval)
-            await self._clock.sleep(self._pacer.next_send_at - self._clock.now())
+            await self._clock.sleep(self._pacer.next_send_at - lead - self._clock.now())
             self._wake.clear()
             if self._ending:
                 return
@@ -124,6 +126,14 @@ class UpdateSender:
                 self._stream.streaming = False
                 break
             update = self._next_update(keepalive)
+            if update is not None and lead:
+                # Its progress recorded ahead, the update goes out when due (the final, if the
+                # answer ends meanwhile: it shows all of this and more).
+                stream_type, text, end = update
+                await self._stream.will_show(stream_type, text, self._answer.text[:end])
+                await self._clock.sleep(self._pacer.next_send_at - self._clock.now())
+                if self._ending:
+                    return
             if update is not None and not await self._send_update(*update):
                 break
         if not self._stream.streaming and self._plan.typing and not self._ending:
@@ -161,7 +171,7 @@ class UpdateSender:
             max(self._pacer.next_send_at, answer.unsent_since or started) if end > answer.shown_end else None
         )
         try:
-            opened = await self._stream.send_update(stream_type, text)
+            opened = await self._stream.send_update(stream_type, text, answer.text[:end])
         except SendError as error:
             return self._update_failed(error)
         except Exception:
@@ -172,7 +182,7 @@ class UpdateSender:
             logger.warning("the channel gave the stream no id; the answer will come as a message")
             self._stream.streaming = False
             return False
-        now = self._clock.now()
+        now = self._stream.sent_at
         self._update_failures = 0
         if stream_type == "informative":
             self._status_pending = False

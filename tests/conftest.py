@@ -1,9 +1,10 @@
-"""Fixtures: a local model server, a recording Bot Connector, and the bot, all on loopback."""
+"""Fixtures: a local model server, a recording Bot Connector, the bot and a private Redis, on loopback."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Protocol
 
 import aiohttp
@@ -16,6 +17,7 @@ from tests.support.bot import BotClient
 from tests.support.connector import RecordingConnector
 from tests.support.loopback import serve, served
 from tests.support.model_server import ModelServer
+from tests.support.redis_servers import PrivateRedis
 
 # Long enough to span a few Teams updates at their real one-second pace.
 ANSWER_TOKENS = [
@@ -75,3 +77,11 @@ async def start_bot(connector: RecordingConnector, model_server: ModelServer) ->
 def model_env(model_server: ModelServer) -> dict[str, str]:
     """Settings that point the bot's `openai` client at the local model server."""
     return {"OPENAI_BASE_URL": f"{model_server.url}/v1", "OPENAI_MODEL": "local-test-model"}
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A redis-server of this test's own, which the test may stop and start again (an outage that
+    touches no other test)."""
+    with PrivateRedis(tmp_path / "redis") as server:
+        yield server

@@ -25,6 +25,13 @@ def test_defaults_run_the_offline_model_locally() -> None:
     assert (config.streaming.teams_interval, config.streaming.webchat_interval) == (1.0, 0.5)
 
 
+def test_the_conversation_lease_is_ten_seconds_renewed_every_three_by_default() -> None:
+    instances = DefaultConfig({}).instances
+    assert (instances.lease_seconds, instances.heartbeat_seconds) == (10.0, 3.0)
+    shorter = DefaultConfig({"CONVERSATION_LEASE_SECONDS": "3", "LEASE_HEARTBEAT_SECONDS": "1"}).instances
+    assert (shorter.lease_seconds, shorter.heartbeat_seconds) == (3.0, 1.0)
+
+
 def test_model_answers_carry_the_ai_label_and_teams_feedback_by_default() -> None:
     assert DefaultConfig({}).chat.marks == AnswerMarks(ai_generated=True, feedback="default")
 
@@ -149,6 +156,11 @@ def test_the_app_insights_connection_string_is_kept_tidy_and_secret() -> None:
         ({"STORAGE": "redis", "REDIS_URL": "127.0.0.1:6379"}, "REDIS_URL must be a redis://"),
         ({"STORAGE": "blob"}, "BLOB_CONNECTION_STRING and BLOB_CONTAINER are required when STORAGE is blob"),
         ({"STORAGE": "blob", "BLOB_CONNECTION_STRING": "x", "BLOB_CONTAINER": ""}, "BLOB_CONTAINER"),
+        ({"CONVERSATION_LEASE_SECONDS": "0.5"}, "CONVERSATION_LEASE_SECONDS must be between 1 and 60"),
+        (
+            {"CONVERSATION_LEASE_SECONDS": "6", "LEASE_HEARTBEAT_SECONDS": "3"},
+            "LEASE_HEARTBEAT_SECONDS must be at most a third of CONVERSATION_LEASE_SECONDS",
+        ),
         ({"MicrosoftAppType": "SingleTenant", "MicrosoftAppId": "a"}, "MicrosoftAppPassword"),
         ({"MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppId": "a"}, "MicrosoftAppTenantId"),
         ({"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_ENDPOINT"),

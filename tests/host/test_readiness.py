@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,9 @@ from benchmarks.serving import free_port
 from llm.chat_model import ModelError
 from llm.circuit_breaker import CircuitBreakerModel
 from tests.conftest import StartBot
-from tests.storage.services import redis_server
 from tests.support.bot import BotClient
 from tests.support.loopback import serve
+from tests.support.redis_servers import PrivateRedis
 
 
 async def readyz(bot: BotClient) -> tuple[int, dict[str, Any]]:
@@ -137,20 +136,18 @@ async def test_an_open_circuit_is_not_ready() -> None:
 
 
 async def test_redis_down_is_not_ready_and_back_up_is_ready(start_bot: StartBot, tmp_path: Path) -> None:
-    port = free_port()
-    with ExitStack() as redis:
-        url = redis.enter_context(redis_server(port, tmp_path))
-        bot = await start_bot({"STORAGE": "redis", "REDIS_URL": url})
+    with PrivateRedis(tmp_path) as redis:
+        bot = await start_bot({"STORAGE": "redis", "REDIS_URL": redis.url})
         status, body = await readyz(bot)
         assert (status, body["storage"]["ok"]) == (200, True)
 
-        redis.close()  # Redis stops.
+        redis.stop()
         status, body = await readyz(bot)
         assert (status, body["status"], body["storage"]["ok"]) == (503, "not ready", False)
         assert body["model"]["ok"]
         assert "127.0.0.1" not in str(body)  # where the storage is stays in the log
 
-        redis.enter_context(redis_server(port, tmp_path))  # Redis is back on the same port.
+        redis.start()  # Redis is back on the same port.
         status, body = await readyz(bot)
         assert (status, body["storage"]["ok"]) == (200, True)
 

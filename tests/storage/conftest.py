@@ -9,15 +9,10 @@ from pathlib import Path
 import pytest
 
 from storage import ClosableStorage, InMemoryStorage, StorageSettings, create_storage
-from tests.storage.services import SHARED_REDIS_URL, azurite, delete_keys, missing, shared_redis_ready
+from tests.storage.services import azurite
+from tests.support.redis_servers import SHARED_REDIS_URL, shared_redis_prefix
 
 OpenStorage = Callable[[], ClosableStorage]
-
-HOW_TO_GET_REDIS = (
-    "The tests use the Redis server on 127.0.0.1:6379; start one with "
-    "`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no` "
-    "(Debian package redis-server)."
-)
 
 
 @pytest.fixture(scope="session")
@@ -30,11 +25,8 @@ def azurite_connection_string(tmp_path_factory: pytest.TempPathFactory) -> Itera
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
     """A key prefix of this test's own on the shared Redis; its keys are deleted afterwards."""
-    if not shared_redis_ready():
-        missing("Redis on 127.0.0.1:6379", HOW_TO_GET_REDIS)
-    prefix = f"test-{uuid.uuid4().hex}:"
-    yield prefix
-    delete_keys(SHARED_REDIS_URL, prefix)
+    with shared_redis_prefix() as prefix:
+        yield prefix
 
 
 def durable_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> StorageSettings:

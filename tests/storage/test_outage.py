@@ -7,8 +7,7 @@ clear reply (and no 5xx), and the next message once storage is back is answered.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -16,42 +15,18 @@ import redis.exceptions
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.adapters import TestAdapter
 
-from benchmarks.serving import free_port
 from host.turn_errors import STORAGE_UNAVAILABLE_REPLY, on_turn_error
 from storage import ClosableStorage, RedisStorage, SqliteStorage, StorageUnavailableError
 from tests.conftest import StartBot
-from tests.storage.services import redis_server
 from tests.storage.turns import user_message
 from tests.support.activities import user_message as user_message_json
 from tests.support.bot import BotClient
 from tests.support.connector import RecordingConnector
 from tests.support.model_server import ModelServer
+from tests.support.redis_servers import PrivateRedis
 
 SQLITE_FAILED = r"SQLite storage at \S+bot-state\.sqlite3 failed"
 REDIS_UNAVAILABLE = r"Redis storage at 127\.0\.0\.1:\d+ is unavailable"
-
-
-class RedisOutage:
-    """A private redis-server that a test stops and starts again on the same port."""
-
-    def __init__(self, workdir: Path) -> None:
-        self._port = free_port()
-        self._workdir = workdir
-        self._server = ExitStack()
-        self.url = self.start()
-
-    def start(self) -> str:
-        return self._server.enter_context(redis_server(self._port, self._workdir))
-
-    def stop(self) -> None:
-        self._server.close()
-
-
-@pytest.fixture
-def redis_outage(tmp_path: Path) -> Iterator[RedisOutage]:
-    outage = RedisOutage(tmp_path)
-    yield outage
-    outage.stop()
 
 
 def every_call(storage: ClosableStorage) -> list[Callable[[], Awaitable[object]]]:
@@ -80,12 +55,12 @@ async def test_sqlite_at_an_unusable_path_is_unavailable_until_it_is_usable(tmp_
 
 
 async def test_redis_down_is_unavailable_and_the_same_storage_works_when_it_is_back(
-    redis_outage: RedisOutage,
+    private_redis: PrivateRedis,
 ) -> None:
-    storage = RedisStorage(redis_outage.url, key_prefix="outage:")
+    storage = RedisStorage(private_redis.url, key_prefix="outage:")
     try:
         await storage.write({"k": {"n": 1}})
-        redis_outage.stop()
+        private_redis.stop()
         for call in every_call(storage):
             with pytest.raises(StorageUnavailableError, match=REDIS_UNAVAILABLE):
                 await call()
@@ -93,7 +68,7 @@ async def test_redis_down_is_unavailable_and_the_same_storage_works_when_it_is_b
             await storage.read(["k"])
         assert isinstance(down.value.__cause__, redis.exceptions.ConnectionError)
 
-        redis_outage.start()  # An empty Redis: this one keeps nothing on disk.
+        private_redis.start()  # An empty Redis: this one keeps nothing on disk.
         await storage.write({"k": {"n": 3}})
         assert (await storage.read(["k"]))["k"]["n"] == 3
     finally:
@@ -118,16 +93,16 @@ async def counting_bot_turn(storage: ClosableStorage) -> str:
 
 
 async def test_the_user_is_told_of_an_outage_and_the_bot_answers_once_storage_is_back(
-    redis_outage: RedisOutage, caplog: pytest.LogCaptureFixture
+    private_redis: PrivateRedis, caplog: pytest.LogCaptureFixture
 ) -> None:
-    storage = RedisStorage(redis_outage.url, key_prefix="bot:")
+    storage = RedisStorage(private_redis.url, key_prefix="bot:")
     try:
         assert await counting_bot_turn(storage) == "turn 1"
-        redis_outage.stop()
+        private_redis.stop()
         assert await counting_bot_turn(storage) == STORAGE_UNAVAILABLE_REPLY
         assert "turn failed" in caplog.text
 
-        redis_outage.start()
+        private_redis.start()
         assert await counting_bot_turn(storage) == "turn 1"  # The restarted Redis starts empty.
         assert await counting_bot_turn(storage) == "turn 2"
     finally:
@@ -148,18 +123,18 @@ async def _ask(bot: BotClient, connector: RecordingConnector, text: str, answers
 
 
 async def test_through_the_bot_redis_down_gets_a_clear_reply_and_the_bot_answers_once_it_is_back(
-    redis_outage: RedisOutage,
+    private_redis: PrivateRedis,
     start_bot: StartBot,
     model_env: dict[str, str],
     model_server: ModelServer,
     connector: RecordingConnector,
 ) -> None:
     model_server.token_delay = 0.0
-    env = {**model_env, "STORAGE": "redis", "REDIS_URL": redis_outage.url, "REDIS_KEY_PREFIX": "bot:"}
+    env = {**model_env, "STORAGE": "redis", "REDIS_URL": private_redis.url, "REDIS_KEY_PREFIX": "bot:"}
     bot = await start_bot(env)
     assert await _ask(bot, connector, "before", 0) == model_server.answer
     # The answer's turn saves its state after the answer is sent: let it, before the outage.
-    storage = RedisStorage(redis_outage.url, key_prefix="bot:")
+    storage = RedisStorage(private_redis.url, key_prefix="bot:")
     try:
         for _ in range(100):
             stored = await storage.read([OUTAGE_STATE_KEY])
@@ -169,11 +144,11 @@ async def test_through_the_bot_redis_down_gets_a_clear_reply_and_the_bot_answers
     finally:
         await storage.close()
 
-    redis_outage.stop()
+    private_redis.stop()
     assert await _ask(bot, connector, "during", 1) == STORAGE_UNAVAILABLE_REPLY
     assert len(model_server.requests) == 1  # No answer without the conversation's state.
 
-    redis_outage.start()  # An empty Redis: this one keeps nothing on disk.
+    private_redis.start()  # An empty Redis: this one keeps nothing on disk.
     assert await _ask(bot, connector, "after", 2) == model_server.answer
     assert await _ask(bot, connector, "and again", 3) == model_server.answer
     assert [message["content"] for message in model_server.requests[-1].body["messages"][1:]] == [

@@ -65,8 +65,8 @@ class BotProcess(StartedInWith):
 
     def start(self) -> Self:
         """Start the bot and wait until GET /healthz answers 200."""
-        self._spawn()
-        self._wait_until_healthy()
+        self.spawn()
+        self.wait_until_healthy()
         return self
 
     def stop(self) -> None:
@@ -77,9 +77,9 @@ class BotProcess(StartedInWith):
     async def __aenter__(self) -> Self:
         # Started from the event loop's thread, the test run's main one (see ManagedProcess.spawn);
         # waited for in another, so that the servers of the test's loop keep answering meanwhile.
-        self._spawn()
+        self.spawn()
         try:
-            await asyncio.to_thread(self._wait_until_healthy)
+            await asyncio.to_thread(self.wait_until_healthy)
         except BaseException:
             await asyncio.to_thread(self.stop)
             raise
@@ -110,11 +110,13 @@ class BotProcess(StartedInWith):
         if self.process.log_path.exists():
             shutil.copy(self.process.log_path, dest / "bot.log")
 
-    def _spawn(self) -> None:
+    def spawn(self) -> None:
+        """Start the bot's process, without waiting for it (several bots start side by side so)."""
         # Only stderr is kept: with LOG_FORMAT=json every line of it is one JSON object.
         self.process.spawn(self._argv, cwd=ROOT, env=self._env, keep_stdout=False)
 
-    def _wait_until_healthy(self) -> None:
+    def wait_until_healthy(self) -> None:
+        """Wait until GET /healthz answers 200; fail if the bot exits or takes too long."""
         self.process.wait_until(self._healthy, timeout=self._startup_timeout, what="200 from /healthz")
 
     def _healthy(self) -> bool:

@@ -235,11 +235,13 @@ class RecordingConnector:
     def accepted(self) -> list[Received]:
         return [item for item in self.received if item.accepted]
 
-    def bubbles(self) -> list[str]:
+    def bubbles(self, conversation_id: str | None = None) -> list[str]:
         """What the user sees, bubble by bubble: each stream's final text (or its last text if it
-        never got a final), and each message."""
+        never got a final), and each message; only in `conversation_id`, if given."""
         shown: dict[str, str] = {}
         for item in self.accepted():
+            if conversation_id is not None and item.path.split("/")[3] != conversation_id:
+                continue
             info = item.stream_info
             if info and info.get("streamType") == "informative":
                 continue
@@ -248,6 +250,31 @@ class RecordingConnector:
             elif item.activity.get("type") == "message":
                 shown[item.reply_id or ""] = item.activity.get("text", "")
         return list(shown.values())
+
+    def throttled(self) -> list[Received]:
+        """What the connector answered with 429 (too many requests)."""
+        return [item for item in self.received if item.status == 429]
+
+    def overlapping_streams(self) -> list[str]:
+        """Streams that started in a conversation while another stream there was still open (Teams
+        allows one stream per chat): one description each; empty when streams took turns."""
+        open_streams: dict[str, str] = {}
+        overlaps: list[str] = []
+        for item in self.accepted():
+            info = item.stream_info
+            if info is None:
+                continue
+            conversation = item.path.split("/")[3]
+            if "streamId" not in info:
+                if conversation in open_streams:
+                    still_open = open_streams[conversation]
+                    overlaps.append(
+                        f"stream {item.reply_id} started in {conversation} while {still_open} was open"
+                    )
+                open_streams[conversation] = item.reply_id or ""
+            elif info.get("streamType") == "final" and open_streams.get(conversation) == info["streamId"]:
+                del open_streams[conversation]
+        return overlaps
 
     async def wait_until(self, condition: Callable[[], bool], within: float = 20.0) -> None:
         """Wait until `condition()` holds, re-checked after every request."""

@@ -10,12 +10,16 @@ import atexit
 import contextlib
 import ctypes
 import os
+import re
 import signal
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Self
+from typing import NoReturn, Self
+
+import pytest
 
 
 def _prctl() -> Callable[..., int] | None:
@@ -128,6 +132,15 @@ class ManagedProcess:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
 
+    def kill(self) -> None:
+        """SIGKILL the process group at once, as `kill -9` or the out-of-memory killer would, and reap it."""
+        proc = self.proc
+        if proc is None or proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
     def wait_until(
         self,
         condition: Callable[[], bool],
@@ -169,3 +182,32 @@ class StartedInWith:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def missing(service: str, how_to_get_it: str) -> NoReturn:
+    """A needed service is not here: fail in CI (CI=true), where it must be; skip elsewhere."""
+    message = f"{service} is not available. {how_to_get_it}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI needs it: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@contextlib.contextmanager
+def running(argv: list[str], ready: str, workdir: Path, timeout: float = 30.0) -> Iterator[re.Match[str]]:
+    """Run a server in `workdir` until the block ends; yield the match of `ready` in its output once up."""
+    name = Path(argv[0]).name
+    # A log of this start only: a server started again must not look ready from its last run's lines.
+    log = Path(tempfile.mkstemp(prefix=f"{name}-", suffix=".log", dir=workdir)[1])
+    process = ManagedProcess(name, log)
+
+    def ready_line() -> re.Match[str] | None:
+        return re.search(ready, process.output())
+
+    process.spawn(argv, cwd=workdir, env=os.environ)
+    try:
+        process.wait_until(lambda: ready_line() is not None, timeout=timeout, what=repr(ready))
+        match = ready_line()
+        assert match is not None
+        yield match
+    finally:
+        process.stop()
