@@ -129,9 +129,6 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     if telemetry is not None:
         adapter.use(telemetry.turn_spans)
     adapter.use(TurnTimingMiddleware(metrics))
-    # Every turn from the channel keeps its conversation's reference, for notifications.
-    references = ConversationReferences(storage)
-    adapter.use(ConversationReferenceMiddleware(references))
     # Before the turn order: a group message that does not @mention the bot must not interrupt
     # the answer in progress.
     adapter.use(GroupMentionMiddleware())
@@ -143,6 +140,10 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     moderator = moderator_for(config.safety, client)
     if moderator.active:
         adapter.use(ModerationMiddleware(moderator))
+    # Every turn that gets this far keeps its conversation's reference, for notifications (after the
+    # limits: a refused message, or a slow store the limits already found, costs no storage write).
+    references = ConversationReferences(storage)
+    adapter.use(ConversationReferenceMiddleware(references))
     adapter.use(ConversationOrderMiddleware(answers))
 
     chat = ChatAnswer(
