@@ -113,7 +113,7 @@ param knowledgeBaseUrl string = ''
 @secure()
 param mcpServers string = ''
 
-@description('STORAGE for conversation state: blob (a storage account this template creates; safe for several instances), redis (give redisUrl), or sqlite (a file under /home, one instance only).')
+@description('STORAGE for conversation state: redis (give redisUrl; several instances answer as one bot), blob (a storage account this template creates; no state is lost with several instances, but each orders only its own answers), or sqlite (a file under /home, one instance only).')
 @allowed([
   'blob'
   'redis'
@@ -128,7 +128,7 @@ param storageAccountName string = 'st${uniqueString(resourceGroup().id)}'
 @secure()
 param redisUrl string = ''
 
-@description('How many instances of the web app run (state is shared through the storage).')
+@description('How many instances of the web app run (state is shared through the storage; with storage=redis they also share who answers each conversation).')
 param instanceCount int = 1
 
 @description('APPLICATIONINSIGHTS_CONNECTION_STRING of an Application Insights resource, to export the bot\'s traces and metrics there; empty exports nothing.')
@@ -303,6 +303,15 @@ resource webApp 'Microsoft.Web/sites@2022-09-01' = {
         {
           name: 'REDIS_KEY_PREFIX'
           value: 'bot-state:'
+        }
+        // With storage=redis, how the instances agree on who answers each conversation.
+        {
+          name: 'CONVERSATION_LEASE_SECONDS'
+          value: '10'
+        }
+        {
+          name: 'LEASE_HEARTBEAT_SECONDS'
+          value: '3'
         }
         // /home is the app's persistent disk on App Service.
         {
