@@ -35,6 +35,7 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import RedisError
 
 from storage.errors import StorageUnavailableError
+from storage.redis_command_batch import CommandBatch
 from storage.redis_rows import redis_client
 from streaming.leases import (
     AnswerOrigin,
@@ -47,7 +48,6 @@ from streaming.leases import (
 from streaming.outcome import AnswerOutcome, StopReason
 
 from . import scripts
-from .command_batch import CommandBatch
 from .interrupts import InterruptListener
 from .settings import InstanceSettings
 

@@ -2,7 +2,7 @@
 
 Written here rather than made of redis-py's `Lock` (whose release script `RedisLeases` uses where
 it fits): each step checks the lease's token and touches the answer's record in the same atomic
-command, and each command costs CPU at every update of every answer (see `command_batch.py`); a
+command, and each command costs CPU at every update of every answer (see `storage/redis_command_batch.py`); a
 `Lock` call plus the rest would cost two or three. Keys and arguments are listed in each script.
 """
 

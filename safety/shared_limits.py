@@ -35,8 +35,8 @@ from typing import TypeVar
 
 from redis.exceptions import RedisError
 
-from instances.command_batch import CommandBatch
 from storage import StorageUnavailableError
+from storage.redis_command_batch import CommandBatch
 from storage.redis_rows import redis_client
 
 from .settings import SafetySettings

@@ -9,7 +9,7 @@ import pytest
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 
-from instances.command_batch import CommandBatch
+from storage.redis_command_batch import CommandBatch
 from storage.redis_rows import redis_client
 from tests.support.redis_servers import SHARED_REDIS_URL, shared_redis_prefix
 
