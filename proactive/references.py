@@ -6,6 +6,8 @@ They are kept in the bot's state storage, so they survive restarts and every ins
 spread over `SHARDS` items by a hash of the conversation id: "every conversation" is one read of
 those items, one conversation is one read, and instances that save different conversations at
 once seldom touch the same item. Each item is saved with its eTag and merged again on a conflict.
+Within an instance, the changes to one item wait for its write under way and then go out together in
+the next one: many new conversations at once cost one write per item, not a race of conflicts.
 
 Every turn offers its conversation's reference (`keep`), but storage is touched only when this
 instance has not checked that reference lately, or when it changed: a turn costs nothing here.
@@ -40,6 +42,18 @@ UPDATE_ATTEMPTS = 10
 CONFLICT_BACKOFF = 0.005  # seconds, times the attempt number, at most, before merging again
 
 
+Change = Callable[[dict[str, Reference]], bool]
+"""Changes an item's references in place; True if it changed any."""
+
+
+class _ItemWrites:
+    """The changes waiting for one item's next write, and the lock its writes take turns by."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.waiting: list[tuple[Change, asyncio.Future[None]]] = []
+
+
 class ItemStorage(Protocol):
     """The state storage, as far as keeping references goes (botbuilder's `Storage` is one)."""
 
@@ -61,6 +75,7 @@ class ConversationReferences:
         self._clock = clock
         self._checked: OrderedDict[str, tuple[str, float]] = OrderedDict()
         """Conversation id -> (its reference as saved, in JSON; when this instance saved or checked it)."""
+        self._writes: dict[str, _ItemWrites] = {}
 
     async def keep(self, conversation_id: str, reference: Reference, *, check_store: bool = False) -> None:
         """Save `reference` for `conversation_id`, unless this instance knows it is stored already.
@@ -120,14 +135,39 @@ class ConversationReferences:
             references.update(_references(item))
         return references
 
-    async def _update(self, conversation_id: str, change: Callable[[dict[str, Reference]], bool]) -> None:
-        """Apply `change` to the references of `conversation_id`'s item and save it, if `change`
-        says it changed something; on an eTag conflict, read the item again and apply it again."""
+    async def _update(self, conversation_id: str, change: Change) -> None:
+        """Apply `change` to the references of `conversation_id`'s item and save it, together with the
+        changes other turns of this instance made to that item meanwhile."""
         key = shard_key(conversation_id)
+        writes = self._writes.setdefault(key, _ItemWrites())
+        applied: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        writes.waiting.append((change, applied))
+        async with writes.lock:
+            if applied.done():  # The write before this one took it along.
+                applied.result()
+                return
+            batch, writes.waiting = writes.waiting, []
+            try:
+                await self._write(key, [change for change, _ in batch])
+            except BaseException as error:
+                for _, other in batch:
+                    if other is not applied:
+                        other.set_exception(error)
+                raise
+            for _, other in batch:
+                if other is not applied:
+                    other.set_result(None)
+        if not writes.waiting and not writes.lock.locked():
+            self._writes.pop(key, None)
+
+    async def _write(self, key: str, changes: list[Change]) -> None:
+        """Apply `changes` to the references in item `key` and save it, if any changed something; on an
+        eTag conflict (another instance saved it), read the item again and apply them again."""
         for attempt in range(1, UPDATE_ATTEMPTS + 1):
             item = (await self._storage.read([key])).get(key)
             references = _references(item)
-            if not change(references):
+            changed = [change(references) for change in changes]
+            if not any(changed):
                 return
             etag = item_etag(item) if item is not None else CREATE_ONLY
             try:

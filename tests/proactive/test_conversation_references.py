@@ -193,6 +193,26 @@ async def test_instances_saving_at_once_lose_no_conversation(sqlite_path: str) -
             await storage.close()
 
 
+async def test_many_new_conversations_at_once_share_their_items_writes(sqlite_path: str) -> None:
+    """A burst of new conversations (a load peak) must not race one another for the same items: each
+    item's changes wait for its write under way and go out together, with no conflict to retry."""
+    storage = CountingStorage(sqlite_path)
+    references = ConversationReferences(storage)
+    ids = [f"burst-{number}" for number in range(16 * SHARDS)]
+    try:
+        await asyncio.gather(
+            *(
+                references.keep(conversation_id, {"conversation": {"id": conversation_id}})
+                for conversation_id in ids
+            )
+        )
+        assert sorted(await references.all()) == sorted(ids)
+        # At most two writes per item: the first change, then all that queued behind it.
+        assert storage.writes <= 2 * SHARDS, storage.writes
+    finally:
+        await storage.close()
+
+
 async def test_ids_and_references_are_kept_exactly_whatever_they_hold(sqlite_path: str) -> None:
     storage = SqliteStorage(sqlite_path)
     try:
