@@ -2,13 +2,18 @@
 
     python -m benchmarks.run --sweep 1,50,200,500 --tokens 200 --rate 40
 
-For each bot (ours, a minimal Microsoft 365 Agents SDK bot, a bare aiohttp bot) and each level N,
-it starts the bot as a fresh subprocess on a free loopback port, warms it up with one short answer,
+For each bot (ours, a minimal Microsoft 365 Agents SDK bot, a bare aiohttp bot; on request ours
+under gunicorn with n workers, `ours-w<n>`, as `startup.sh` runs it in production) and each level N,
+it starts the bot as a fresh subprocess on a free loopback port, warms it up with short answers,
 then opens N conversations at once (benchmarks.driver) and measures them (benchmarks.metrics).
 A bot's sweep stops after the first level at which it lost answers (`--keep-going` runs on).
 The model server and the connector run as their own subprocesses for the whole run.
 
-Writes <output>/latest.json and latest.png and prints a Markdown table. Every level is bounded:
+`--profile BOT@N` samples the bot with py-spy during one more level, from just before the first
+message until every conversation has shown its first sign: the path before the first send (see
+benchmarks.profiling).
+
+Writes <output>/latest.json and latest.png and prints Markdown tables. Every level is bounded:
 it ends when all final messages are in or `first token delay + tokens / rate + --grace` seconds
 have passed, whichever is first.
 """
@@ -19,6 +24,8 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +44,7 @@ from benchmarks.processes import (
     cpu_seconds,
     machine_busy_seconds,
     memory_kb,
+    process_tree,
     raise_open_file_limit,
     reset_peak_memory,
 )
@@ -44,6 +52,12 @@ from benchmarks.serving import LOOPBACK, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTS = ("ours", "agents-sdk", "bare")
+GUNICORN_BOT = re.compile(r"ours-w([1-9][0-9]*)")
+"""`ours-w2`: our bot as production runs it (startup.sh: gunicorn, aiohttp's worker), WEB_CONCURRENCY=2."""
+WORKER_READY_LINE = "answering with"  # app.py logs it once per process, when the app is built.
+WORKER_BOOT_TIMEOUT = 60.0
+WARM_UPS_PER_WORKER = 8  # Several warm-up messages at once, so that every worker gets some.
+PROFILE_ATTACH = 1.0  # Seconds py-spy gets to attach before the first message goes out.
 INTERVALS = {"msteams": 1.0, "webchat": 0.5}
 MODES: dict[driver.Channel, Mode] = {"msteams": "teams", "webchat": "webchat"}
 WARM_UP = {"tokens": 5, "rate": 100.0, "first_token_delay": 0.0}
@@ -95,10 +109,18 @@ class Harness:
             return await response.json()
 
 
+def workers_of(name: str) -> int | None:
+    """How many gunicorn workers a bot runs (`ours-w<n>`), or None for a bot that is one process."""
+    match = GUNICORN_BOT.fullmatch(name)
+    return int(match.group(1)) if match else None
+
+
 def bot_command(name: str, agents_python: Path | None) -> list[str]:
     """How to start each bot; all read HOST, PORT, OPENAI_BASE_URL and OPENAI_MODEL."""
     if name == "ours":
         return [sys.executable, "app.py"]
+    if workers_of(name):
+        return ["sh", "startup.sh"]
     if name == "bare":
         return [sys.executable, "benchmarks/bots/bare_bot.py"]
     assert agents_python is not None
@@ -123,6 +145,24 @@ def bot_env(port: int, model_url: str) -> dict[str, str]:
         SQLITE_PATH=str(Path(tempfile.mkdtemp(prefix="bench-state-")) / "state.sqlite3"),
     )
     return env
+
+
+def server_env(name: str) -> dict[str, str]:
+    """What gunicorn needs besides `bot_env`: the worker count, and this environment's gunicorn first."""
+    workers = workers_of(name)
+    if workers is None:
+        return {}
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {"WEB_CONCURRENCY": str(workers), "PATH": path}
+
+
+def wait_for_workers(log: Path, workers: int, timeout: float = WORKER_BOOT_TIMEOUT) -> None:
+    """Wait until every gunicorn worker has built the app (the master listens before they have)."""
+    give_up_at = time.monotonic() + timeout
+    while log.read_text(errors="replace").count(WORKER_READY_LINE) < workers:
+        if time.monotonic() > give_up_at:
+            raise TimeoutError(f"{workers} workers did not start within {timeout:g}s; see {log}")
+        time.sleep(0.1)
 
 
 def start_server(module: str, logs: Path) -> tuple[Service, str]:
@@ -159,29 +199,35 @@ async def run_level(
 ) -> dict[str, Any]:
     """Start the bot, warm it up, run one level, stop the bot; return the level's figures."""
     port = free_port()
+    log = harness.logs / f"{name}-{conversations}{'-profile' if profile_to else ''}.log"
     bot = Service(
         name,
         command,
-        env=bot_env(port, harness.model_url),
+        env=bot_env(port, harness.model_url) | server_env(name),
         cwd=ROOT,
-        log=harness.logs / f"{name}-{conversations}{'-profile' if profile_to else ''}.log",
+        log=log,
+        announces=False,
     )
     try:
         bot.wait_for_port(port)
+        workers = workers_of(name)
+        if workers:
+            wait_for_workers(log, workers)
         bot_url = f"http://{LOOPBACK}:{port}"
         mode = MODES[settings.channel]
         await harness.control(f"{harness.model_url}/bench/scenario", WARM_UP)
         await harness.control(f"{harness.connector_url}/bench/reset", {"mode": mode})
+        warm_ups = WARM_UPS_PER_WORKER * workers if workers else 1
         warm = await driver.drive(
             harness.session,
             bot_url,
             harness.connector_url,
-            driver.new_conversations(1),
+            driver.new_conversations(warm_ups),
             settings.channel,
             WARM_UP_DEADLINE,
         )
-        if await driver.finished_count(harness.session, harness.connector_url) != 1:
-            raise RuntimeError(f"{name} did not answer the warm-up message ({warm}); see {harness.logs}")
+        if await driver.finished_count(harness.session, harness.connector_url) != warm_ups:
+            raise RuntimeError(f"{name} did not answer the warm-up messages ({warm}); see {harness.logs}")
 
         scenario = {
             "tokens": settings.tokens,
@@ -192,23 +238,32 @@ async def run_level(
         await harness.control(f"{harness.connector_url}/bench/reset", {"mode": mode})
         ids = driver.new_conversations(conversations)
         load_before = await wait_for_quiet_machine(settings.quiet_wait)
-        reset_peak_memory(bot.pid)
-        rss_before = memory_kb(bot.pid, "VmRSS")
-        pids = {service.name: service.pid for service in (bot, harness.model, harness.connector)}
+        bot_pids = process_tree(bot.pid)
+        for pid in bot_pids:
+            reset_peak_memory(pid)
+        rss_before = sum(memory_kb(pid, "VmRSS") for pid in bot_pids)
+        pids = {service.name: service.pid for service in (harness.model, harness.connector)}
         pids["driver"] = os.getpid()
         cpu_before = {key: cpu_seconds(pid) for key, pid in pids.items()}
+        bot_cpu_before = sum(cpu_seconds(pid) for pid in bot_pids)
         machine_before = machine_busy_seconds()
-        profiler = profiling.start_profile(bot.pid, settings.deadline, profile_to) if profile_to else None
+        profiler = None
+        if profile_to:
+            profiler = profiling.start_profile(bot.pid, settings.deadline, profile_to)
+            await asyncio.sleep(PROFILE_ATTACH)
         started = time.monotonic()
-        posts = await driver.drive(
+        drive = driver.drive(
             harness.session, bot_url, harness.connector_url, ids, settings.channel, settings.deadline
         )
+        if profiler:
+            posts, window = await asyncio.gather(drive, profile_window(harness, profiler, len(ids), settings))
+        else:
+            posts, window = await drive, None
         elapsed = time.monotonic() - started
         cpu_used = {key: cpu_seconds(pid) - cpu_before[key] for key, pid in pids.items()}
+        cpu_used[name] = sum(cpu_seconds(pid) for pid in bot_pids) - bot_cpu_before
         machine_busy = machine_busy_seconds() - machine_before
-        peak = memory_kb(bot.pid, "VmHWM")
-        if profiler:
-            profiling.stop_profile(profiler)
+        peak = sum(memory_kb(pid, "VmHWM") for pid in bot_pids)
         hits = await harness.fetch(f"{harness.connector_url}/bench/records")
         model_records = await harness.fetch(f"{harness.model_url}/bench/records")
     finally:
@@ -237,7 +292,22 @@ async def run_level(
     figures["other_cpu_seconds"] = max(0.0, machine_busy - sum(cpu_used.values()))
     figures["other_cores"] = figures["other_cpu_seconds"] / elapsed
     figures["other_cores_before"] = load_before
+    figures["processes"] = len(bot_pids)
+    if window is not None:
+        figures["profile_window"] = {"seconds": window - started, "sends": metrics.sends_until(hits, window)}
     return figures
+
+
+async def profile_window(
+    harness: Harness, profiler: subprocess.Popen[bytes], conversations: int, settings: Settings
+) -> float:
+    """Stop the profiler once every conversation has shown its first sign; return when that was."""
+    await driver.wait_for_first_signs(
+        harness.session, harness.connector_url, conversations, settings.deadline
+    )
+    signed_at = time.monotonic()
+    await asyncio.to_thread(profiling.stop_profile, profiler)
+    return signed_at
 
 
 async def sweep_bot(
@@ -258,9 +328,11 @@ async def sweep_bot(
             levels.append({"conversations": conversations, "skipped": True, "reason": reason})
             stopped = not keep_going
             continue
-        first = figures["first_text_latency"]
+        sign, first = figures["first_sign"], figures["first_text"]
         print(
-            f"  first text p50 {report.fmt(first['p50'])} s, p99 {report.fmt(first['p99'])} s; "
+            f"  inbound request p95 {report.fmt(figures['inbound_request']['p95'])} s; "
+            f"first sign p50 {report.fmt(sign['p50'])} s, p95 {report.fmt(sign['p95'])} s; "
+            f"first text p50 {report.fmt(first['p50'])} s, p95 {report.fmt(first['p95'])} s; "
             f"lag p99 {report.fmt(figures['update_lag']['p99'])} s; "
             f"CPU {report.fmt(figures['cpu_ms_per_answer'], digits=1)} ms/answer; "
             f"lost {figures['lost']}, 429 {figures['throttled_429']}",
@@ -269,7 +341,7 @@ async def sweep_bot(
         levels.append({"conversations": conversations, **figures})
         stopped = figures["lost"] > 0 and not keep_going
     held = [level["conversations"] for level in levels if level.get("holds")]
-    return {"label": report.BOT_LABELS[name], "levels": levels, "max_held": max(held, default=0)}
+    return {"label": report.bot_label(name), "levels": levels, "max_held": max(held, default=0)}
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -318,7 +390,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "bot": name,
                     "conversations": int(level),
                     "cpu_ms_per_answer": figures["cpu_ms_per_answer"],
-                    "top_self": profiling.top_functions(collapsed),
+                    "window": figures["profile_window"],
+                    "first_sign": figures["first_sign"],
+                    **profiling.summary(collapsed),
                 }
     finally:
         model.stop()
@@ -337,9 +411,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
     def bot_names(text: str) -> list[str]:
         names = [part.strip() for part in text.split(",") if part.strip()]
-        unknown = set(names) - set(BOTS)
+        unknown = {name for name in names if name not in BOTS and workers_of(name) is None}
         if unknown:
-            raise argparse.ArgumentTypeError(f"unknown bots {sorted(unknown)}; choose from {', '.join(BOTS)}")
+            raise argparse.ArgumentTypeError(
+                f"unknown bots {sorted(unknown)}; choose from {', '.join(BOTS)}, or ours-w<n>"
+            )
         return names
 
     parser.add_argument("--sweep", type=counts, default=[1, 50, 200, 500], help="conversation counts")
@@ -350,7 +426,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--channel", choices=tuple(INTERVALS), default="msteams", help="Teams personal chats or Web Chat"
     )
     parser.add_argument(
-        "--bots", type=bot_names, default=list(BOTS), help=f"comma-separated, from {', '.join(BOTS)}"
+        "--bots",
+        type=bot_names,
+        default=list(BOTS),
+        help=f"comma-separated, from {', '.join(BOTS)}, ours-w<n> (ours under gunicorn, WEB_CONCURRENCY=n)",
     )
     parser.add_argument("--grace", type=float, default=60.0, help="seconds past the answer's length to wait")
     parser.add_argument("--max-p99-lag", type=float, default=0.25, help="the bar a level must stay under (s)")
@@ -359,7 +438,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep-going", action="store_true", help="run higher levels after answers were lost")
     parser.add_argument(
-        "--profile", metavar="BOT@N", help="after the sweep, py-spy one more level, e.g. ours@200"
+        "--profile",
+        metavar="BOT@N",
+        help="after the sweep, py-spy one more level until every first sign, e.g. ours@1000",
     )
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib needed)")
     parser.add_argument(
@@ -381,10 +462,8 @@ def main(argv: list[str] | None = None) -> None:
     for name, ratio in results["ratios"].items():
         print(f"{name}: max held ratio {ratio['max_held']}")
     if "profile" in results:
-        profile = results["profile"]
-        print(f"\nTop functions by self time ({profile['bot']} at {profile['conversations']} conversations):")
-        for row in profile["top_self"]:
-            print(f"  {row['self_pct']:5.1f}% self {row['total_pct']:5.1f}% total  {row['function']}")
+        print()
+        print(report.profile_text(results["profile"]))
 
 
 if __name__ == "__main__":
