@@ -109,6 +109,10 @@ class Service:
     def pid(self) -> int:
         return self.process.pid
 
+    @property
+    def log_path(self) -> Path:
+        return Path(self._log.name)
+
     def announced_port(self) -> int:
         """Read the port a benchmark server prints first (see benchmarks.serving)."""
         assert self.process.stdout is not None

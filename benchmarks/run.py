@@ -119,8 +119,11 @@ def bot_command(name: str, agents_python: Path | None) -> list[str]:
     """How to start each bot; all read HOST, PORT, OPENAI_BASE_URL and OPENAI_MODEL."""
     if name == "ours":
         return [sys.executable, "app.py"]
-    if workers_of(name):
-        return ["sh", "startup.sh"]
+    workers = workers_of(name)
+    if workers:
+        # As production starts it, with this environment's gunicorn first on the PATH.
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        return ["env", f"WEB_CONCURRENCY={workers}", f"PATH={path}", "sh", "startup.sh"]
     if name == "bare":
         return [sys.executable, "benchmarks/bots/bare_bot.py"]
     assert agents_python is not None
@@ -147,24 +150,6 @@ def bot_env(port: int, model_url: str) -> dict[str, str]:
     return env
 
 
-def server_env(name: str) -> dict[str, str]:
-    """What gunicorn needs besides `bot_env`: the worker count, and this environment's gunicorn first."""
-    workers = workers_of(name)
-    if workers is None:
-        return {}
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    return {"WEB_CONCURRENCY": str(workers), "PATH": path}
-
-
-def wait_for_workers(log: Path, workers: int, timeout: float = WORKER_BOOT_TIMEOUT) -> None:
-    """Wait until every gunicorn worker has built the app (the master listens before they have)."""
-    give_up_at = time.monotonic() + timeout
-    while log.read_text(errors="replace").count(WORKER_READY_LINE) < workers:
-        if time.monotonic() > give_up_at:
-            raise TimeoutError(f"{workers} workers did not start within {timeout:g}s; see {log}")
-        time.sleep(0.1)
-
-
 def start_server(module: str, logs: Path) -> tuple[Service, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     service = Service(
@@ -189,6 +174,19 @@ async def wait_for_quiet_machine(limit: float) -> float:
         print(f"  waiting for a quiet machine ({busy_cores:.1f} cores busy elsewhere) …", flush=True)
 
 
+async def wait_for_workers(bot: Service, workers: int) -> None:
+    """Wait until every gunicorn worker has built the app (the master listens before they have)."""
+    give_up_at = time.monotonic() + WORKER_BOOT_TIMEOUT
+    while bot.log_path.read_text(errors="replace").count(WORKER_READY_LINE) < workers:
+        if bot.process.poll() is not None:
+            raise RuntimeError(f"{bot.name} exited with {bot.process.returncode}; see {bot.log_path}")
+        if time.monotonic() > give_up_at:
+            raise TimeoutError(
+                f"{workers} workers did not start within {WORKER_BOOT_TIMEOUT:g}s; see {bot.log_path}"
+            )
+        await asyncio.sleep(0.1)
+
+
 async def run_level(
     harness: Harness,
     name: str,
@@ -199,20 +197,19 @@ async def run_level(
 ) -> dict[str, Any]:
     """Start the bot, warm it up, run one level, stop the bot; return the level's figures."""
     port = free_port()
-    log = harness.logs / f"{name}-{conversations}{'-profile' if profile_to else ''}.log"
     bot = Service(
         name,
         command,
-        env=bot_env(port, harness.model_url) | server_env(name),
+        env=bot_env(port, harness.model_url),
         cwd=ROOT,
-        log=log,
+        log=harness.logs / f"{name}-{conversations}{'-profile' if profile_to else ''}.log",
         announces=False,
     )
     try:
         bot.wait_for_port(port)
         workers = workers_of(name)
         if workers:
-            wait_for_workers(log, workers)
+            await wait_for_workers(bot, workers)
         bot_url = f"http://{LOOPBACK}:{port}"
         mode = MODES[settings.channel]
         await harness.control(f"{harness.model_url}/bench/scenario", WARM_UP)
@@ -438,9 +435,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep-going", action="store_true", help="run higher levels after answers were lost")
     parser.add_argument(
-        "--profile",
-        metavar="BOT@N",
-        help="after the sweep, py-spy one more level until every first sign, e.g. ours@1000",
+        "--profile", metavar="BOT@N", help="after the sweep, py-spy one more level, e.g. ours@200"
     )
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib needed)")
     parser.add_argument(
