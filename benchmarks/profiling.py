@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-SAMPLE_RATE = 200
+SAMPLE_RATE = 100  # Samples a second: py-spy's own CPU competes with the bot's on a small machine.
 STOP_TIMEOUT = 30.0
 ROOT = Path(__file__).resolve().parent.parent
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*):(?P<line>\d+)\)$")

@@ -242,7 +242,7 @@ async def run_level(
         pids = {service.name: service.pid for service in (harness.model, harness.connector)}
         pids["driver"] = os.getpid()
         cpu_before = {key: cpu_seconds(pid) for key, pid in pids.items()}
-        bot_cpu_before = sum(cpu_seconds(pid) for pid in bot_pids)
+        bot_cpu_before = {pid: cpu_seconds(pid) for pid in bot_pids}
         machine_before = machine_busy_seconds()
         profiler = None
         if profile_to:
@@ -258,7 +258,8 @@ async def run_level(
             posts, window = await drive, None
         elapsed = time.monotonic() - started
         cpu_used = {key: cpu_seconds(pid) - cpu_before[key] for key, pid in pids.items()}
-        cpu_used[name] = sum(cpu_seconds(pid) for pid in bot_pids) - bot_cpu_before
+        bot_cpu = [cpu_seconds(pid) - before for pid, before in bot_cpu_before.items()]
+        cpu_used[name] = sum(bot_cpu)
         machine_busy = machine_busy_seconds() - machine_before
         peak = sum(memory_kb(pid, "VmHWM") for pid in bot_pids)
         hits = await harness.fetch(f"{harness.connector_url}/bench/records")
@@ -290,6 +291,8 @@ async def run_level(
     figures["other_cores"] = figures["other_cpu_seconds"] / elapsed
     figures["other_cores_before"] = load_before
     figures["processes"] = len(bot_pids)
+    # Under gunicorn: the master's, then each worker's (how evenly the workers shared the load).
+    figures["cpu_seconds_by_process"] = bot_cpu
     if window is not None:
         figures["profile_window"] = {"seconds": window - started, "sends": metrics.sends_until(hits, window)}
     return figures
