@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from benchmarks.driver import PostResult
 from benchmarks.model_server import answer_tokens
 
 ACCEPTED = (201, 202)
+LOG_PROBLEM = re.compile(r"\b(?:WARNING|ERROR|CRITICAL)\b")
 TEXT_STREAM_TYPES = ("streaming", "final")
 
 
@@ -226,6 +228,12 @@ def sends_until(hits: list[dict[str, Any]], until: float) -> dict[str, int]:
             seen.add(hit["conversation"])
             first += 1
     return {"first": first, "later": later}
+
+
+def log_problems(log_text: str) -> int:
+    """Lines of a bot's log at WARNING or worse: what went wrong that the user may not see (a
+    conversation's reference not kept, a storage conflict given up on, a send that failed)."""
+    return sum(1 for line in log_text.splitlines() if LOG_PROBLEM.search(line))
 
 
 def holds(figures: dict[str, Any], max_p99_lag: float) -> bool:

@@ -97,8 +97,8 @@ def cost_table(results: dict[str, Any]) -> str:
     """What each level cost the bot, and what went wrong: one row per bot and level."""
     header = (
         "| bot | N | CPU ms / answer | CPU ms / 1k tok | peak RSS (MB) | KB / stream | requests / answer "
-        "| lost | incomplete | 429 | protocol errors | first text after model's first token p95 (s) "
-        "| connect p95 (s) | other load (cores) |"
+        "| lost | incomplete | 429 | protocol errors | warnings in bot log "
+        "| first text after model's first token p95 (s) | connect p95 (s) | other load (cores) |"
     )
 
     def cells(level: dict[str, Any]) -> list[str]:
@@ -112,6 +112,7 @@ def cost_table(results: dict[str, Any]) -> str:
             str(level["incomplete"]),
             str(level["throttled_429"]),
             str(level["protocol_errors"]),
+            str(level["bot_log_problems"]),
             fmt(level["first_text_after_model"]["p95"]),
             fmt(level["connect"]["p95"]),
             fmt(level["other_cores"], digits=1),

@@ -291,6 +291,7 @@ async def run_level(
     figures["other_cores"] = figures["other_cpu_seconds"] / elapsed
     figures["other_cores_before"] = load_before
     figures["processes"] = len(bot_pids)
+    figures["bot_log_problems"] = metrics.log_problems(bot.log_path.read_text(errors="replace"))
     # Under gunicorn: the master's, then each worker's (how evenly the workers shared the load).
     figures["cpu_seconds_by_process"] = bot_cpu
     if window is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.driver import PostResult
-from benchmarks.metrics import LevelInput, ProcessUsage, level_figures, sends_until, sign_kind
+from benchmarks.metrics import LevelInput, ProcessUsage, level_figures, log_problems, sends_until, sign_kind
 from benchmarks.model_server import answer_tokens
 
 TOKENS = 4
@@ -124,3 +124,16 @@ def test_sends_until_a_moment_count_each_conversations_first_apart() -> None:
     ]
     assert sends_until(hits, 3.0) == {"first": 2, "later": 1}
     assert sends_until(hits, 1.2) == {"first": 1, "later": 0}
+
+
+def test_warnings_and_errors_in_a_bots_log_are_counted() -> None:
+    log = "\n".join(
+        [
+            "2026-11-28 12:18:21,084 INFO bot: answering with openai",
+            "2026-11-28 12:18:21,085 WARNING bots.conversation_references: could not keep the reference",
+            "2026-11-28 12:18:22,000 ERROR host.turn_errors: turn failed",
+            "WARNING:aiohttp.access:something",
+            "an answer that mentions a warning in lower case",
+        ]
+    )
+    assert log_problems(log) == 3

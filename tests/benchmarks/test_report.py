@@ -30,6 +30,7 @@ def level(conversations: int, scale: float) -> dict[str, Any]:
         "incomplete": 0,
         "throttled_429": 0,
         "protocol_errors": 0,
+        "bot_log_problems": 0,
         "cpu_ms_per_answer": 7.0 * scale,
         "cpu_ms_per_1000_tokens": 35.0 * scale,
         "peak_rss_mb": 100.0,

@@ -43,6 +43,7 @@ def test_quick_sweep_of_our_bot_is_complete_and_sane(tmp_path: Path) -> None:
             assert level["incomplete"] == 0
             assert level["throttled_429"] == 0
             assert level["protocol_errors"] == 0
+            assert level["bot_log_problems"] == 0
             assert level["processes"] == processes == len(level["cpu_seconds_by_process"])
             # Teams personal chats: "Thinking…" first, then text, all timed from the message reaching the bot.
             assert level["first_sign_kinds"] == {"informative": level["conversations"]}
