@@ -149,13 +149,24 @@ def _top(counts: Counter[str], total: Counter[str], samples: int, count: int) ->
     ]
 
 
+LIBRARIES_ONLY = "(libraries only: aiohttp's server, the event loop)"
+
+
+def _deepest_ours(stack: list[Frame]) -> str:
+    """The last of our functions on the stack: the one whose call the sample's time went to."""
+    ours = [frame for frame in _below_event_loop(stack) if frame.ours]
+    return ours[-1].name if ours else LIBRARIES_ONLY
+
+
 def summary(collapsed: Path, count: int = 15) -> dict[str, Any]:
-    """Where the samples went: phases, the top functions overall and on the path before the first send,
-    and our own functions on that path by total time. Shares are of all samples."""
+    """Where the samples went: phases; the top functions overall and on the path before the first
+    send; on that path, our functions by total time and each sample charged to the deepest of our
+    functions on its stack. Shares are of all samples."""
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
     path_own: Counter[str] = Counter()
     path_ours: Counter[str] = Counter()
+    path_deepest: Counter[str] = Counter()
     phases: Counter[str] = Counter()
     samples = 0
     for stack, weight in read_stacks(collapsed):
@@ -169,8 +180,16 @@ def summary(collapsed: Path, count: int = 15) -> dict[str, Any]:
             path_own[stack[-1].located] += weight
             for name in {frame.name for frame in _below_event_loop(stack) if frame.ours}:
                 path_ours[name] += weight
+            path_deepest[_deepest_ours(stack)] += weight
     if not samples:
-        return {"samples": 0, "phases": {}, "top_self": [], "top_on_path": [], "ours_on_path": []}
+        return {
+            "samples": 0,
+            "phases": {},
+            "top_self": [],
+            "top_on_path": [],
+            "ours_on_path": [],
+            "deepest_ours": [],
+        }
     order = (*ON_PATH, ANSWER_END, MODEL, STORAGE_THREAD, IDLE, OTHER)
     return {
         "samples": samples,
@@ -181,6 +200,10 @@ def summary(collapsed: Path, count: int = 15) -> dict[str, Any]:
         "ours_on_path": [
             {"function": name, "total_pct": 100 * weight / samples}
             for name, weight in path_ours.most_common(count)
+        ],
+        "deepest_ours": [
+            {"function": name, "pct": 100 * weight / samples}
+            for name, weight in path_deepest.most_common(count)
         ],
     }
 

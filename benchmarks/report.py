@@ -152,6 +152,10 @@ def profile_text(profile: dict[str, Any]) -> str:
         "| total % | our function on the path before the first send |",
         "|---|---|",
         *(f"| {row['total_pct']:.1f} | `{row['function']}` |" for row in profile["ours_on_path"]),
+        "",
+        "| % | the deepest of our functions on the stack (on the path before the first send) |",
+        "|---|---|",
+        *(f"| {row['pct']:.1f} | `{row['function']}` |" for row in profile["deepest_ours"]),
     ]
     return "\n".join(lines)
 

@@ -132,6 +132,10 @@ def test_the_summary_says_how_much_went_to_the_path_before_the_first_send(tmp_pa
     assert ours_on_path["TurnStateSaver.save (bots/state_saver.py)"] == 30.0
     assert ours_on_path["UpdateSender._send_updates (streaming/update_sender.py)"] == 15.0
     assert "main (app.py)" not in ours_on_path  # The process's entry is on every stack: left out.
+    # Each sample on the path goes to the deepest of our functions: the save calls jsonpickle.
+    assert result["deepest_ours"][0] == {"function": "TurnStateSaver.save (bots/state_saver.py)", "pct": 30.0}
+    deepest = {row["function"]: row["pct"] for row in result["deepest_ours"]}
+    assert sum(deepest.values()) == result["on_path_pct"]
     assert result["top_self"][0]["function"] == "Pickler._flatten (jsonpickle/pickler.py:326)"
 
     text = report.profile_text(
