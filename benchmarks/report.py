@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def _skipped_row(name: str, level: dict[str, Any], columns: int) -> str:
     return f"| {name} | {level['conversations']} | {reason} |" + " |" * (columns - 3)
 
 
-def _rows(results: dict[str, Any], header: str, cells_of: Any) -> list[str]:
+def _rows(results: dict[str, Any], header: str, cells_of: Callable[[dict[str, Any]], list[str]]) -> list[str]:
     columns = header.count("|") - 1
     lines = [header, "|" + "---|" * columns]
     for name, bot in results["bots"].items():
