@@ -14,7 +14,8 @@ Web Chat mode answers the same way without the 429 rule, and counts a stream sen
 fields are missing from `channelData` (where Web Chat 4.18 reads them) as a protocol error.
 
 Every request becomes one `Hit`; `GET /bench/records` returns them, `GET /bench/status` counts the
-conversations that have their final message, `POST /bench/reset` clears all and sets the mode.
+conversations that have shown the user a first sign (any accepted activity: typing, "Thinking…",
+text) and those that have their final message, `POST /bench/reset` clears all and sets the mode.
 
 Run: `python -m benchmarks.connector --port 0` (prints the bound port first).
 """
@@ -80,7 +81,7 @@ def stream_info(activity: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
 
 
 class Connector:
-    """The connector's state: mode, per-conversation streams, hits, and finished conversations."""
+    """The connector's state: mode, per-conversation streams, hits, signed and finished conversations."""
 
     def __init__(self, mode: Mode = "teams") -> None:
         self._reset(mode)
@@ -90,6 +91,7 @@ class Connector:
         self.min_interval = TEAMS_MIN_INTERVAL if mode == "teams" else 0.0
         self.hits: list[Hit] = []
         self.streams: dict[str, StreamState] = {}
+        self.signed: set[str] = set()
         self.finished: set[str] = set()
 
     def app(self) -> web.Application:
@@ -112,6 +114,8 @@ class Connector:
         info, _ = stream_info(activity)
         if status in (201, 202) and info is not None and conversation in self.streams:
             self.streams[conversation].answered_at = answered_at
+        if status in (201, 202):
+            self.signed.add(conversation)
         if activity.get("type") == "message" and status == 201:
             self.finished.add(conversation)
         sequence = info.get("streamSequence") if info else None
@@ -194,7 +198,8 @@ class Connector:
         return web.json_response({"mode": self.mode})
 
     async def _on_status(self, _request: web.Request) -> web.Response:
-        return web.json_response({"finished": len(self.finished), "hits": len(self.hits)})
+        status = {"signed": len(self.signed), "finished": len(self.finished), "hits": len(self.hits)}
+        return web.json_response(status)
 
     async def _on_records(self, _request: web.Request) -> web.Response:
         return web.json_response([asdict(hit) for hit in self.hits])

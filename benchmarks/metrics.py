@@ -3,10 +3,20 @@
 All times are `time.monotonic()` readings taken in different processes on one Linux machine, where
 that clock is system-wide, so they compare directly.
 
-Per conversation:
-- first-text latency: when the connector got the first accepted stream update with text
-  (`streamType: streaming`, or the final message if no update carried text) minus when the model
-  server wrote the first token of that conversation's answer: the bot's own added latency;
+What the user sees, per conversation, from the moment the user's message reached the bot (the
+driver wrote the inbound POST to the bot's socket, `PostResult.sent_at`):
+- inbound request: until the bot's HTTP response had been read (the channel waits this long; Teams
+  re-sends a message whose request takes too long);
+- first sign: until the connector got the conversation's first accepted activity, whatever it is:
+  the "Thinking…" informative update on a streaming channel, typing elsewhere (or text, for a bot
+  that shows neither); its kind is counted too;
+- first text: until the connector got the first accepted stream update with text (`streamType:
+  streaming`), or the final message if no update carried text;
+- connect: from the driver starting the request to its bytes going out: the driver's own wait (it
+  starts N requests together) plus any wait for the bot to accept the connection. Not counted in
+  the figures above.
+And, from the model's side:
+- first text after the model's first token: the bot's own added latency on the way out;
 - final delay: when the final message arrived minus when the model server wrote the last token;
 - update lag, for every accepted stream send carrying text (updates and the final): arrival minus
   the moment the send was due, where due = max(end of the previous stream send + pacing interval,
@@ -18,9 +28,9 @@ Per conversation:
   HTTP send time, both of which the bot's own work makes longer; so it is the lag a user sees;
 - outbound requests, lost (no final message), incomplete (final text is not the whole answer),
   protocol errors and 429s from the connector.
-Per level: CPU seconds of the bot process (utime + stime from /proc, 10 ms ticks), per answer (that
-is, per conversation opened) and per 1000 tokens; its peak RSS (VmHWM), and memory per open
-stream = (peak - RSS before the level) / N.
+Per level: CPU seconds of the bot's processes (utime + stime from /proc, 10 ms ticks; all of them
+when it runs several workers), per answer (that is, per conversation opened) and per 1000 tokens;
+their peak RSS (VmHWM, summed), and memory per open stream = (peak - RSS before the level) / N.
 The model server's own lateness (token writes behind their schedule) is reported too: if it is
 large, the machine, not only the bot, was saturated.
 """
@@ -29,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +50,7 @@ from benchmarks.driver import PostResult
 from benchmarks.model_server import answer_tokens
 
 ACCEPTED = (201, 202)
+LOG_PROBLEM = re.compile(r"\b(?:WARNING|ERROR|CRITICAL)\b")
 TEXT_STREAM_TYPES = ("streaming", "final")
 
 
@@ -100,6 +112,15 @@ def _update_lags(
     return lags
 
 
+def sign_kind(hit: dict[str, Any]) -> str:
+    """What an activity shows the user: the informative line, typing, or answer text."""
+    if hit["stream_type"] == "informative":
+        return "informative"
+    if hit["type"] == "typing" and hit["stream_type"] is None:
+        return "typing"
+    return "text"
+
+
 def level_figures(level: LevelInput) -> dict[str, Any]:
     """The figures of one level as a JSON-ready dict (seconds, except where the key says ms/KB/MB)."""
     tokens = answer_tokens(level.tokens)
@@ -108,8 +129,12 @@ def level_figures(level: LevelInput) -> dict[str, Any]:
     by_conversation: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for hit in level.hits:
         by_conversation[hit["conversation"]].append(hit)
+    sent_at = {post.conversation: post.sent_at for post in level.posts}
 
+    first_sign: list[float] = []
+    sign_kinds: Counter[str] = Counter()
     first_text: list[float] = []
+    first_text_after_model: list[float] = []
     final_delay: list[float] = []
     lags: list[float] = []
     requests: list[float] = []
@@ -122,18 +147,18 @@ def level_figures(level: LevelInput) -> dict[str, Any]:
         requests.append(len(hits))
         throttled += sum(hit["status"] == 429 for hit in hits)
         errors.update(hit["error"] for hit in hits if hit["error"])
+        sent = sent_at.get(conversation)
+        sign = next((hit for hit in hits if hit["status"] in ACCEPTED), None)
+        if sign is not None:
+            sign_kinds[sign_kind(sign)] += 1
+            if sent is not None:
+                first_sign.append(sign["received_at"] - sent)
         final = next((hit for hit in hits if hit["type"] == "message" and hit["status"] == 201), None)
         if final is None:
             lost += 1
             continue
         if final.get("text") != "".join(tokens):
             incomplete += 1
-        token_times = (level.model_records.get(conversation) or {}).get("token_times") or []
-        if not token_times:
-            continue
-        model_late.extend(
-            written - (token_times[0] + index / level.rate) for index, written in enumerate(token_times)
-        )
         visible = next(
             (
                 hit
@@ -142,23 +167,39 @@ def level_figures(level: LevelInput) -> dict[str, Any]:
             ),
             final,
         )
-        first_text.append(visible["received_at"] - token_times[0])
+        if sent is not None:
+            first_text.append(visible["received_at"] - sent)
+        token_times = (level.model_records.get(conversation) or {}).get("token_times") or []
+        if not token_times:
+            continue
+        model_late.extend(
+            written - (token_times[0] + index / level.rate) for index, written in enumerate(token_times)
+        )
+        first_text_after_model.append(visible["received_at"] - token_times[0])
         final_delay.append(final["received_at"] - token_times[-1])
         stream_hits = [hit for hit in hits if hit["stream_type"] is not None]
         lags.extend(_update_lags(stream_hits, token_times, ends, level.interval))
 
     count = len(level.conversations)
     usage = level.usage
-    post_times = [post.done_at - post.sent_at for post in level.posts if post.done_at is not None]
+    sent_posts = [post for post in level.posts if post.sent_at is not None]
     return {
         "conversations": count,
         "answer_chars": answer_length,
-        "first_text_latency": percentiles(first_text),
+        "inbound_request": percentiles(
+            [post.done_at - post.sent_at for post in sent_posts if post.done_at is not None]
+        ),
+        "first_sign": percentiles(first_sign),
+        "first_sign_kinds": dict(sign_kinds),
+        "first_text": percentiles(first_text),
+        "first_text_after_model": percentiles(first_text_after_model),
         "final_delay": percentiles(final_delay),
         "update_lag": percentiles(lags),
+        "connect": percentiles(
+            [post.sent_at - post.started_at for post in sent_posts if post.started_at is not None]
+        ),
         "requests_per_answer": percentiles(requests),
-        "inbound_post_duration": percentiles(post_times),
-        "inbound_post_failures": sum(post.status is None or post.status >= 300 for post in level.posts),
+        "inbound_request_failures": sum(post.status is None or post.status >= 300 for post in level.posts),
         "model_token_lateness": percentiles(model_late),
         "lost": lost,
         "incomplete": incomplete,
@@ -172,6 +213,27 @@ def level_figures(level: LevelInput) -> dict[str, Any]:
         "peak_rss_mb": usage.peak_rss_kb / 1024,
         "kb_per_open_stream": (usage.peak_rss_kb - usage.rss_before_kb) / count if count else None,
     }
+
+
+def sends_until(hits: list[dict[str, Any]], until: float) -> dict[str, int]:
+    """Accepted sends the connector got by `until`: each conversation's first, and the later ones."""
+    first = later = 0
+    seen: set[str] = set()
+    for hit in sorted(hits, key=lambda hit: hit["received_at"]):
+        if hit["received_at"] > until or hit["status"] not in ACCEPTED:
+            continue
+        if hit["conversation"] in seen:
+            later += 1
+        else:
+            seen.add(hit["conversation"])
+            first += 1
+    return {"first": first, "later": later}
+
+
+def log_problems(log_text: str) -> int:
+    """Lines of a bot's log at WARNING or worse: what went wrong that the user may not see (a
+    conversation's reference not kept, a storage conflict given up on, a send that failed)."""
+    return sum(1 for line in log_text.splitlines() if LOG_PROBLEM.search(line))
 
 
 def holds(figures: dict[str, Any], max_p99_lag: float) -> bool:

@@ -3,8 +3,10 @@
 CPU time comes from /proc/<pid>/stat (utime + stime, in clock ticks; /proc/stat for the whole
 machine), memory from
 /proc/<pid>/status (VmRSS now, VmHWM the peak). Writing 5 to /proc/<pid>/clear_refs resets the
-peak, so each level's peak is its own. Every process gets the highest open-file limit the machine
-allows (inherited from this process), since thousands of conversations mean thousands of sockets.
+peak, so each level's peak is its own. A bot that runs several processes (gunicorn's master and
+its workers) is measured as the sum over its process tree. Every process gets the highest
+open-file limit the machine allows (inherited from this process), since thousands of
+conversations mean thousands of sockets.
 """
 
 from __future__ import annotations
@@ -48,6 +50,26 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / _TICKS
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants that are alive now (gunicorn's workers, say)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # It ended meanwhile.
+            continue
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    tree, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        tree.append(current)
+        queue.extend(children.get(current, []))
+    return tree
+
+
 def memory_kb(pid: int, field: str) -> int:
     """A /proc/<pid>/status memory field (VmRSS, VmHWM, …) in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -62,18 +84,34 @@ def reset_peak_memory(pid: int) -> None:
 
 
 class Service:
-    """One subprocess, its output in a log file, stopped with SIGTERM (then SIGKILL) on `stop`."""
+    """One subprocess, its output in a log file, stopped with SIGTERM (then SIGKILL) on `stop`.
 
-    def __init__(self, name: str, command: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> None:
+    A service that `announces` its port keeps its stdout for that (see `announced_port`); any other
+    writes stdout to the log as well, since nobody reads a pipe that would fill up and block it.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        *,
+        env: dict[str, str],
+        cwd: Path,
+        log: Path,
+        announces: bool = True,
+    ) -> None:
         self.name = name
         self._log = log.open("w")
-        self.process = subprocess.Popen(
-            command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=self._log, text=True
-        )
+        stdout = subprocess.PIPE if announces else self._log
+        self.process = subprocess.Popen(command, env=env, cwd=cwd, stdout=stdout, stderr=self._log, text=True)
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self._log.name)
 
     def announced_port(self) -> int:
         """Read the port a benchmark server prints first (see benchmarks.serving)."""

@@ -2,13 +2,18 @@
 
     python -m benchmarks.run --sweep 1,50,200,500 --tokens 200 --rate 40
 
-For each bot (ours, a minimal Microsoft 365 Agents SDK bot, a bare aiohttp bot) and each level N,
-it starts the bot as a fresh subprocess on a free loopback port, warms it up with one short answer,
+For each bot (ours, a minimal Microsoft 365 Agents SDK bot, a bare aiohttp bot; on request ours
+under gunicorn with n workers, `ours-w<n>`, as `startup.sh` runs it in production) and each level N,
+it starts the bot as a fresh subprocess on a free loopback port, warms it up with short answers,
 then opens N conversations at once (benchmarks.driver) and measures them (benchmarks.metrics).
 A bot's sweep stops after the first level at which it lost answers (`--keep-going` runs on).
 The model server and the connector run as their own subprocesses for the whole run.
 
-Writes <output>/latest.json and latest.png and prints a Markdown table. Every level is bounded:
+`--profile BOT@N` samples the bot with py-spy during one more level, from just before the first
+message until every conversation has shown its first sign: the path before the first send (see
+benchmarks.profiling).
+
+Writes <output>/latest.json and latest.png and prints Markdown tables. Every level is bounded:
 it ends when all final messages are in or `first token delay + tokens / rate + --grace` seconds
 have passed, whichever is first.
 """
@@ -19,6 +24,8 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +46,7 @@ from benchmarks.processes import (
     cpu_seconds,
     machine_busy_seconds,
     memory_kb,
+    process_tree,
     raise_open_file_limit,
     reset_peak_memory,
 )
@@ -46,6 +54,12 @@ from benchmarks.serving import LOOPBACK, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTS = ("ours", "agents-sdk", "bare")
+GUNICORN_BOT = re.compile(r"ours-w([1-9][0-9]*)")
+"""`ours-w2`: our bot as production runs it (startup.sh: gunicorn, aiohttp's worker), WEB_CONCURRENCY=2."""
+WORKER_READY_LINE = "answering with"  # app.py logs it once per process, when the app is built.
+WORKER_BOOT_TIMEOUT = 60.0
+WARM_UPS_PER_WORKER = 8  # Several warm-up messages at once, so that every worker gets some.
+PROFILE_ATTACH = 1.0  # Seconds py-spy gets to attach before the first message goes out.
 INTERVALS = {"msteams": 1.0, "webchat": 0.5}
 MODES: dict[driver.Channel, Mode] = {"msteams": "teams", "webchat": "webchat"}
 WARM_UP = {"tokens": 5, "rate": 100.0, "first_token_delay": 0.0}
@@ -101,10 +115,21 @@ class Harness:
             return await response.json()
 
 
+def workers_of(name: str) -> int | None:
+    """How many gunicorn workers a bot runs (`ours-w<n>`), or None for a bot that is one process."""
+    match = GUNICORN_BOT.fullmatch(name)
+    return int(match.group(1)) if match else None
+
+
 def bot_command(name: str, agents_python: Path | None) -> list[str]:
     """How to start each bot; all read HOST, PORT, OPENAI_BASE_URL and OPENAI_MODEL."""
     if name == "ours":
         return [sys.executable, "app.py"]
+    workers = workers_of(name)
+    if workers:
+        # As production starts it, with this environment's gunicorn first on the PATH.
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        return ["env", f"WEB_CONCURRENCY={workers}", f"PATH={path}", "sh", "startup.sh"]
     if name == "bare":
         return [sys.executable, "benchmarks/bots/bare_bot.py"]
     assert agents_python is not None
@@ -166,6 +191,19 @@ async def wait_for_quiet_machine(limit: float) -> float:
         print(f"  waiting for a quiet machine ({busy_cores:.1f} cores busy elsewhere) …", flush=True)
 
 
+async def wait_for_workers(bot: Service, workers: int) -> None:
+    """Wait until every gunicorn worker has built the app (the master listens before they have)."""
+    give_up_at = time.monotonic() + WORKER_BOOT_TIMEOUT
+    while bot.log_path.read_text(errors="replace").count(WORKER_READY_LINE) < workers:
+        if bot.process.poll() is not None:
+            raise RuntimeError(f"{bot.name} exited with {bot.process.returncode}; see {bot.log_path}")
+        if time.monotonic() > give_up_at:
+            raise TimeoutError(
+                f"{workers} workers did not start within {WORKER_BOOT_TIMEOUT:g}s; see {bot.log_path}"
+            )
+        await asyncio.sleep(0.1)
+
+
 async def run_level(
     harness: Harness,
     name: str,
@@ -183,23 +221,28 @@ async def run_level(
         env=bot_env(port, harness.model_url, settings, redis_prefix),
         cwd=ROOT,
         log=harness.logs / f"{name}-{conversations}{'-profile' if profile_to else ''}.log",
+        announces=False,
     )
     try:
         bot.wait_for_port(port)
+        workers = workers_of(name)
+        if workers:
+            await wait_for_workers(bot, workers)
         bot_url = f"http://{LOOPBACK}:{port}"
         mode = MODES[settings.channel]
         await harness.control(f"{harness.model_url}/bench/scenario", WARM_UP)
         await harness.control(f"{harness.connector_url}/bench/reset", {"mode": mode})
+        warm_ups = WARM_UPS_PER_WORKER * workers if workers else 1
         warm = await driver.drive(
             harness.session,
             bot_url,
             harness.connector_url,
-            driver.new_conversations(1),
+            driver.new_conversations(warm_ups),
             settings.channel,
             WARM_UP_DEADLINE,
         )
-        if await driver.finished_count(harness.session, harness.connector_url) != 1:
-            raise RuntimeError(f"{name} did not answer the warm-up message ({warm}); see {harness.logs}")
+        if await driver.finished_count(harness.session, harness.connector_url) != warm_ups:
+            raise RuntimeError(f"{name} did not answer the warm-up messages ({warm}); see {harness.logs}")
 
         scenario = {
             "tokens": settings.tokens,
@@ -210,23 +253,33 @@ async def run_level(
         await harness.control(f"{harness.connector_url}/bench/reset", {"mode": mode})
         ids = driver.new_conversations(conversations)
         load_before = await wait_for_quiet_machine(settings.quiet_wait)
-        reset_peak_memory(bot.pid)
-        rss_before = memory_kb(bot.pid, "VmRSS")
-        pids = {service.name: service.pid for service in (bot, harness.model, harness.connector)}
+        bot_pids = process_tree(bot.pid)
+        for pid in bot_pids:
+            reset_peak_memory(pid)
+        rss_before = sum(memory_kb(pid, "VmRSS") for pid in bot_pids)
+        pids = {service.name: service.pid for service in (harness.model, harness.connector)}
         pids["driver"] = os.getpid()
         cpu_before = {key: cpu_seconds(pid) for key, pid in pids.items()}
+        bot_cpu_before = {pid: cpu_seconds(pid) for pid in bot_pids}
         machine_before = machine_busy_seconds()
-        profiler = profiling.start_profile(bot.pid, settings.deadline, profile_to) if profile_to else None
+        profiler = None
+        if profile_to:
+            profiler = profiling.start_profile(bot.pid, settings.deadline, profile_to)
+            await asyncio.sleep(PROFILE_ATTACH)
         started = time.monotonic()
-        posts = await driver.drive(
+        drive = driver.drive(
             harness.session, bot_url, harness.connector_url, ids, settings.channel, settings.deadline
         )
+        if profiler:
+            posts, window = await asyncio.gather(drive, profile_window(harness, profiler, len(ids), settings))
+        else:
+            posts, window = await drive, None
         elapsed = time.monotonic() - started
         cpu_used = {key: cpu_seconds(pid) - cpu_before[key] for key, pid in pids.items()}
+        bot_cpu = [cpu_seconds(pid) - before for pid, before in bot_cpu_before.items()]
+        cpu_used[name] = sum(bot_cpu)
         machine_busy = machine_busy_seconds() - machine_before
-        peak = memory_kb(bot.pid, "VmHWM")
-        if profiler:
-            profiling.stop_profile(profiler)
+        peak = sum(memory_kb(pid, "VmHWM") for pid in bot_pids)
         hits = await harness.fetch(f"{harness.connector_url}/bench/records")
         model_records = await harness.fetch(f"{harness.model_url}/bench/records")
     finally:
@@ -257,7 +310,25 @@ async def run_level(
     figures["other_cpu_seconds"] = max(0.0, machine_busy - sum(cpu_used.values()))
     figures["other_cores"] = figures["other_cpu_seconds"] / elapsed
     figures["other_cores_before"] = load_before
+    figures["processes"] = len(bot_pids)
+    figures["bot_log_problems"] = metrics.log_problems(bot.log_path.read_text(errors="replace"))
+    # Under gunicorn: the master's, then each worker's (how evenly the workers shared the load).
+    figures["cpu_seconds_by_process"] = bot_cpu
+    if window is not None:
+        figures["profile_window"] = {"seconds": window - started, "sends": metrics.sends_until(hits, window)}
     return figures
+
+
+async def profile_window(
+    harness: Harness, profiler: subprocess.Popen[bytes], conversations: int, settings: Settings
+) -> float:
+    """Stop the profiler once every conversation has shown its first sign; return when that was."""
+    await driver.wait_for_first_signs(
+        harness.session, harness.connector_url, conversations, settings.deadline
+    )
+    signed_at = time.monotonic()
+    await asyncio.to_thread(profiling.stop_profile, profiler)
+    return signed_at
 
 
 async def sweep_bot(
@@ -278,9 +349,11 @@ async def sweep_bot(
             levels.append({"conversations": conversations, "skipped": True, "reason": reason})
             stopped = not keep_going
             continue
-        first = figures["first_text_latency"]
+        sign, first = figures["first_sign"], figures["first_text"]
         print(
-            f"  first text p50 {report.fmt(first['p50'])} s, p99 {report.fmt(first['p99'])} s; "
+            f"  inbound request p95 {report.fmt(figures['inbound_request']['p95'])} s; "
+            f"first sign p50 {report.fmt(sign['p50'])} s, p95 {report.fmt(sign['p95'])} s; "
+            f"first text p50 {report.fmt(first['p50'])} s, p95 {report.fmt(first['p95'])} s; "
             f"lag p99 {report.fmt(figures['update_lag']['p99'])} s; "
             f"CPU {report.fmt(figures['cpu_ms_per_answer'], digits=1)} ms/answer; "
             f"lost {figures['lost']}, 429 {figures['throttled_429']}",
@@ -289,7 +362,7 @@ async def sweep_bot(
         levels.append({"conversations": conversations, **figures})
         stopped = figures["lost"] > 0 and not keep_going
     held = [level["conversations"] for level in levels if level.get("holds")]
-    return {"label": report.BOT_LABELS[name], "levels": levels, "max_held": max(held, default=0)}
+    return {"label": report.bot_label(name), "levels": levels, "max_held": max(held, default=0)}
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -340,7 +413,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "bot": name,
                     "conversations": int(level),
                     "cpu_ms_per_answer": figures["cpu_ms_per_answer"],
-                    "top_self": profiling.top_functions(collapsed),
+                    "window": figures["profile_window"],
+                    "first_sign": figures["first_sign"],
+                    **profiling.summary(collapsed),
                 }
     finally:
         model.stop()
@@ -359,9 +434,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
     def bot_names(text: str) -> list[str]:
         names = [part.strip() for part in text.split(",") if part.strip()]
-        unknown = set(names) - set(BOTS)
+        unknown = {name for name in names if name not in BOTS and workers_of(name) is None}
         if unknown:
-            raise argparse.ArgumentTypeError(f"unknown bots {sorted(unknown)}; choose from {', '.join(BOTS)}")
+            raise argparse.ArgumentTypeError(
+                f"unknown bots {sorted(unknown)}; choose from {', '.join(BOTS)}, or ours-w<n>"
+            )
         return names
 
     parser.add_argument("--sweep", type=counts, default=[1, 50, 200, 500], help="conversation counts")
@@ -372,7 +449,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--channel", choices=tuple(INTERVALS), default="msteams", help="Teams personal chats or Web Chat"
     )
     parser.add_argument(
-        "--bots", type=bot_names, default=list(BOTS), help=f"comma-separated, from {', '.join(BOTS)}"
+        "--bots",
+        type=bot_names,
+        default=list(BOTS),
+        help=f"comma-separated, from {', '.join(BOTS)}, ours-w<n> (ours under gunicorn, WEB_CONCURRENCY=n)",
     )
     parser.add_argument("--grace", type=float, default=60.0, help="seconds past the answer's length to wait")
     parser.add_argument("--max-p99-lag", type=float, default=0.25, help="the bar a level must stay under (s)")
@@ -410,10 +490,8 @@ def main(argv: list[str] | None = None) -> None:
     for name, ratio in results["ratios"].items():
         print(f"{name}: max held ratio {ratio['max_held']}")
     if "profile" in results:
-        profile = results["profile"]
-        print(f"\nTop functions by self time ({profile['bot']} at {profile['conversations']} conversations):")
-        for row in profile["top_self"]:
-            print(f"  {row['self_pct']:5.1f}% self {row['total_pct']:5.1f}% total  {row['function']}")
+        print()
+        print(report.profile_text(results["profile"]))
 
 
 if __name__ == "__main__":

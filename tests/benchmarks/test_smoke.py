@@ -1,7 +1,8 @@
 """The benchmark's quick mode, run for real against our bot: every figure it reports must be sane.
 
 It starts the model server, the connector and the bot as subprocesses on loopback, exactly as
-`python -m benchmarks.run` does for the full sweep (without the Agents SDK environment or the plot).
+`python -m benchmarks.run` does for the full sweep (without the Agents SDK environment or the plot):
+our bot as `python app.py`, and as production runs it, under gunicorn with two workers.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from pathlib import Path
 from benchmarks import report, run
 
 ROOT = Path(__file__).resolve().parents[2]
-SMOKE_TIMEOUT = 60
+SMOKE_TIMEOUT = 90
 
 
 def test_quick_sweep_of_our_bot_is_complete_and_sane(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "benchmarks.run", "--sweep", "1,10", "--tokens", "20"]
     command += [
         "--bots",
-        "ours",
+        "ours,ours-w2",
         "--no-plot",
         "--grace",
         "15",
@@ -34,20 +35,30 @@ def test_quick_sweep_of_our_bot_is_complete_and_sane(tmp_path: Path) -> None:
     assert finished.returncode == 0, finished.stderr
 
     results = json.loads((tmp_path / "latest.json").read_text())
-    levels = results["bots"]["ours"]["levels"]
-    assert [level["conversations"] for level in levels] == [1, 10]
-    for level in levels:
-        assert level["lost"] == 0
-        assert level["incomplete"] == 0
-        assert level["throttled_429"] == 0
-        assert level["protocol_errors"] == 0
-        first_text = level["first_text_latency"]
-        assert first_text["p50"] is not None and 0 <= first_text["p50"] <= first_text["max"] < 5
-        assert level["requests_per_answer"]["p50"] >= 2  # At least the informative start and the final.
-        assert level["cpu_ms_per_answer"] > 0
-        assert level["peak_rss_mb"] > 0
-    assert results["bots"]["ours"]["max_held"] == 10
+    for name, processes in (("ours", 1), ("ours-w2", 3)):  # gunicorn: the master and two workers
+        levels = results["bots"][name]["levels"]
+        assert [level["conversations"] for level in levels] == [1, 10]
+        for level in levels:
+            assert level["lost"] == 0
+            assert level["incomplete"] == 0
+            assert level["throttled_429"] == 0
+            assert level["protocol_errors"] == 0
+            assert level["bot_log_problems"] == 0
+            assert level["processes"] == processes == len(level["cpu_seconds_by_process"])
+            # Teams personal chats: "Thinking…" first, then text, all timed from the message reaching the bot.
+            assert level["first_sign_kinds"] == {"informative": level["conversations"]}
+            inbound, sign, text = level["inbound_request"], level["first_sign"], level["first_text"]
+            assert 0 <= inbound["p50"] <= inbound["max"] < 5
+            assert 0 < sign["p50"] <= sign["max"] < 5 and text["max"] < 5
+            # Each conversation's text comes at least a pacing interval after its "Thinking…".
+            assert sign["p50"] < text["p50"] and sign["max"] < text["max"]
+            assert level["first_text_after_model"]["p50"] < text["p50"]  # The model starts after the message.
+            assert level["requests_per_answer"]["p50"] >= 2  # At least the informative start and the final.
+            assert level["cpu_ms_per_answer"] > 0
+            assert level["peak_rss_mb"] > 0
+        assert results["bots"][name]["max_held"] == 10
     assert "| ours | 10 |" in finished.stdout
+    assert "| ours-w2 | 10 |" in finished.stdout
 
 
 async def test_a_level_that_cannot_be_measured_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
