@@ -83,6 +83,9 @@ class ConversationScheduler:
     def __init__(self, leases: ConversationLeases | None = None) -> None:
         self._leases: ConversationLeases = leases or OneInstance()
         self._conversations: dict[str, _Conversation] = {}
+        self._answered_users: dict[str, set[str]] = {}
+        """User id -> the conversations with an answer to them under way: counting a user's answers
+        costs what that user has, not every open conversation."""
         self._closing = False
         self._running: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
@@ -111,8 +114,8 @@ class ConversationScheduler:
         """How many answers to `user_id` are in progress in conversations other than `key`."""
         return sum(
             1
-            for other, conversation in self._conversations.items()
-            if conversation.answering and conversation.user_id == user_id and other != key
+            for other in self._answered_users.get(user_id, ())
+            if other != key and self._conversations[other].answering
         )
 
     def start(
@@ -125,6 +128,8 @@ class ConversationScheduler:
         """
         conversation = self._conversations.setdefault(key, _Conversation())
         conversation.user_id = user_id
+        if user_id is not None:
+            self._answered_users.setdefault(user_id, set()).add(key)
         conversation.origin = origin
         task = asyncio.create_task(self._run(key, conversation, run))
         conversation.task = task
@@ -214,6 +219,7 @@ class ConversationScheduler:
             # Errors inside the answer's turn went to the host's turn error handler; this is the host.
             logger.exception("could not continue conversation %s to answer", key)
         finally:
+            self._forget_user(key, conversation.user_id)
             conversation.task = None
             conversation.answer = None
             conversation.progress = None
@@ -233,6 +239,14 @@ class ConversationScheduler:
         lease, conversation.lease = conversation.lease, None
         if lease is not None:
             await lease.release(conversation.pacer.next_send_at if conversation.pacer is not None else 0.0)
+
+    def _forget_user(self, key: str, user_id: str | None) -> None:
+        """`key`'s answer is over: it no longer counts among `user_id`'s answers."""
+        keys = self._answered_users.get(user_id) if user_id is not None else None
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self._answered_users[user_id]
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
