@@ -1,10 +1,12 @@
 """The bot's web host.
 
 A message's way through the bot:
-    POST /api/messages  ->  host.MessagesEndpoint (checks the request)
-    ->  CloudAdapter.process_activity (authentication, middleware, TurnContext)
+    POST /api/messages  ->  host.MessagesEndpoint (checks the request, authenticates it, answers 201)
+    ->  host.InboundTurns (the turn in the background, in its conversation's order)
+    ->  CloudAdapter.process_activity (middleware, TurnContext)
     ->  bots.ChatBot (state, welcome)  ->  dialogs.MainDialog  ->  a command's dialog, or dialogs.ChatDialog
-    ->  bots.BackgroundAnswers  ->  streaming.ConversationScheduler (a turn of its own, in order)
+    ->  bots.BackgroundAnswers (shows "Thinking…" at once)  ->  streaming.ConversationScheduler
+        (the answer in a turn of its own, in order)
     ->  answers.ChatAnswer  ->  llm model (streams the answer)  ->  streaming.AnswerStream
     ->  channels.TurnContextChannel  ->  the channel
 
@@ -51,6 +53,7 @@ from dialogs.user_profile import PROFILE_PROPERTY
 from feedback import FeedbackObserver, FeedbackRecorder
 from host import MessagesEndpoint, json_errors, on_turn_error
 from host.health import Readiness, healthz
+from host.inbound_turns import InboundTurns
 from host.runtime import tune_garbage_collector
 from knowledge import Fts5Retriever, KnowledgeTool
 from llm import create_chat_model, openai_client
@@ -61,7 +64,7 @@ from observability.telemetry import start_telemetry
 from proactive import ConversationReferences, JobRecords, Notifier, NotifyEndpoint
 from safety import ModerationMiddleware, UserLimitsMiddleware, moderator_for, user_limits_for
 from storage import create_storage
-from streaming import AnswerObserver, AnswerObservers, ConversationScheduler
+from streaming import AnswerObserver, AnswerObservers, ConversationScheduler, SignPriority
 
 if TYPE_CHECKING:
     from instances import RedisLeases
@@ -70,6 +73,8 @@ logger = logging.getLogger("bot")
 
 ANSWERS = web.AppKey("answers", ConversationScheduler)
 """The app's answers in progress (tests wait on `app[ANSWERS].wait_idle()`)."""
+TURNS = web.AppKey("turns", InboundTurns)
+"""The app's accepted messages whose turn has not ended (tests wait on `app[TURNS].wait_idle()`)."""
 MCP_SERVERS = web.AppKey("mcp_servers", McpServers)
 """The app's MCP servers (tests wait on `app[MCP_SERVERS].settled()`)."""
 KNOWLEDGE = web.AppKey("knowledge", Fts5Retriever)
@@ -125,6 +130,9 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     )
     shared_leases = _shared_leases(config, recovery)
     answers = ConversationScheduler(shared_leases)
+    # Each message's first sign goes out before the work that can wait (see streaming/sign_priority.py).
+    priority = SignPriority()
+    turns = InboundTurns(priority)
     adapter.use(TurnLogContextMiddleware())
     if telemetry is not None:
         adapter.use(telemetry.turn_spans)
@@ -161,6 +169,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         state_saver.save,
         state_saver.hand_over,
         running_answers=limits.running_answers,
+        priority=priority,
     )
     chat_dialog = ChatDialog(chat, conversation_state, user_state, background)
     main_dialog = MainDialog(
@@ -175,7 +184,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     )
 
     host = config.host
-    endpoint = MessagesEndpoint(adapter, bot, max_request_bytes=host.max_request_bytes)
+    endpoint = MessagesEndpoint(adapter, bot, turns, max_request_bytes=host.max_request_bytes)
     readiness = Readiness(
         storage,
         model,
@@ -185,6 +194,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     )
     app = web.Application(client_max_size=host.max_request_bytes, middlewares=[json_errors])
     app[ANSWERS] = answers
+    app[TURNS] = turns
     app[MCP_SERVERS] = mcp_servers
     if retriever is not None:
         app[KNOWLEDGE] = retriever
@@ -229,7 +239,8 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     async def finish_answers(_app: web.Application) -> None:
         """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
         endpoint.stop_accepting()
-        await answers.shutdown(host.shutdown_grace)
+        await answers.shutdown(host.shutdown_grace)  # from here on, a message's turn starts no answer
+        await turns.shutdown(host.shutdown_grace)
         if notifier is not None:
             await notifier.shutdown(host.shutdown_grace)  # the rest of each job: not sent, and recorded
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from llm import ChatMessage, ChatModel
 from streaming import (
+    DEFAULT_INFORMATIVE_TEXT,
     AnswerFilter,
     AnswerMarks,
     AnswerObserver,
@@ -14,8 +15,11 @@ from streaming import (
     AnswerStream,
     ChannelPort,
     ConversationFacts,
+    LoopClock,
     StreamingSettings,
+    pacer_for,
     plan_delivery,
+    show_first_sign,
 )
 
 from .citing import cite_sources
@@ -89,6 +93,15 @@ class ChatAnswer:
     def history_budget(self) -> int:
         """Characters of history kept and sent with each question."""
         return self._chat_settings.history_char_budget
+
+    async def show_first_sign(self, port: ChannelPort, facts: ConversationFacts, slot: AnswerSlot) -> None:
+        """Show the first sign of the answer about to start in `slot` now, through the user's turn's
+        `port`; the answer goes on from it (see `streaming.early_sign`)."""
+        plan = plan_delivery(facts, self._streaming_settings)
+        pacer = slot.shared_pacer(pacer_for(plan, self._streaming_settings))
+        sign = await show_first_sign(port, plan, pacer, LoopClock(), DEFAULT_INFORMATIVE_TEXT)
+        if sign is not None:
+            slot.keep_sign(sign)
 
     async def answer(
         self,

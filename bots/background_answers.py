@@ -20,7 +20,7 @@ from dialogs import AnswerWork
 from dialogs.background_answers import BackgroundAnswers as SharedBackgroundAnswers
 from dialogs.group_chat import question_of
 from safety import RunningAnswers
-from streaming import AnswerSlot, ConversationScheduler
+from streaming import AnswerSlot, ConversationScheduler, SignPriority
 from streaming.conversation_scheduler import RunAnswer
 from streaming.leases import AnswerOrigin
 
@@ -39,8 +39,9 @@ class BackgroundAnswers(SharedBackgroundAnswers[TurnContext]):
         save_state: SaveState,
         hand_over_state: HandOverState,
         running_answers: RunningAnswers | None = None,
+        priority: SignPriority | None = None,
     ) -> None:
-        super().__init__(scheduler, running_answers)
+        super().__init__(scheduler, running_answers, priority)
         self._adapter = adapter
         self._bot_app_id = bot_app_id
         self._save_state = save_state

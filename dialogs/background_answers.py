@@ -1,7 +1,9 @@
 """Answers in turns of their own after the user's: what both hosts share of it.
 
 `BackgroundAnswers.run` hands the answer to the `ConversationScheduler`, which starts it once the
-user's turn is over, in the conversation's order; a host says how its SDK continues the conversation
+user's turn is over, in the conversation's order, and shows its first sign at once, from the user's
+turn (see `streaming.early_sign`); the rest of that turn then lets other messages' first signs go
+first (`streaming.SignPriority`). A host says how its SDK continues the conversation
 (`continuation`) and, where several instances share the conversations, what another instance would
 need to finish the answer (`origin`). While the bot shuts down, a question gets a short reply
 instead; an `expectReplies` request is answered inline, since its replies must be in its own HTTP
@@ -16,7 +18,7 @@ from typing import Generic, Protocol, TypeVar
 
 from channels.conversations import ConversationActivity, conversation_key
 from safety import RunningAnswers
-from streaming import AnswerSlot, ConversationScheduler
+from streaming import AnswerSlot, ConversationScheduler, SignPriority
 from streaming.conversation_scheduler import RunAnswer
 from streaming.leases import AnswerOrigin
 
@@ -40,6 +42,8 @@ class _Turn(Protocol):
 Turn = TypeVar("Turn", bound=_Turn)
 TurnWork = Callable[[Turn, AnswerSlot | None], Awaitable[None]]
 """Produces the answer in a turn; the slot is the conversation it belongs to (None: inline)."""
+ShowSign = Callable[[AnswerSlot], Awaitable[None]]
+"""Shows the first sign of the answer about to start in the slot, from the user's turn."""
 
 
 class BackgroundAnswers(ABC, Generic[Turn]):
@@ -50,13 +54,21 @@ class BackgroundAnswers(ABC, Generic[Turn]):
     """
 
     def __init__(
-        self, scheduler: ConversationScheduler, running_answers: RunningAnswers | None = None
+        self,
+        scheduler: ConversationScheduler,
+        running_answers: RunningAnswers | None = None,
+        priority: SignPriority | None = None,
     ) -> None:
         self._scheduler = scheduler
         self._running_answers = running_answers
+        self._priority = priority
 
-    async def run(self, context: Turn, work: TurnWork[Turn]) -> None:
-        """Run `work` in a continuation turn after `context`'s; in `context` for `expectReplies`."""
+    async def run(self, context: Turn, work: TurnWork[Turn], show_sign: ShowSign | None = None) -> None:
+        """Run `work` in a continuation turn after `context`'s; in `context` for `expectReplies`.
+
+        `show_sign` shows the answer's first sign now; the rest of `context`'s turn then defers to
+        the messages still waiting for theirs.
+        """
         if self._scheduler.closing:
             await context.send_activity(SHUTTING_DOWN_REPLY)
             return
@@ -70,7 +82,12 @@ class BackgroundAnswers(ABC, Generic[Turn]):
         run = self.continuation(context, work)
         if self._running_answers is not None and user_id:
             run = _counted(run, self._running_answers, user_id, key)
-        self._scheduler.start(key, user_id, run, self.origin(context))
+        slot = self._scheduler.start(key, user_id, run, self.origin(context))
+        if show_sign is not None:
+            await show_sign(slot)
+        if self._priority is not None:
+            self._priority.settle(key)
+            await self._priority.deferred()
 
     @abstractmethod
     def continuation(self, context: Turn, work: TurnWork[Turn]) -> RunAnswer:

@@ -13,6 +13,7 @@ from answers.profile import UserProfile
 from channels import TurnContextChannel, conversation_facts
 from streaming import AnswerSlot
 
+from .background_answers import ShowSign
 from .group_chat import question_of
 from .turn_changes import HISTORY_PROPERTY, TurnChanges
 from .user_profile import PROFILE_PROPERTY
@@ -22,16 +23,19 @@ AnswerWork = Callable[[TurnContext, AnswerSlot | None], Awaitable[None]]
 
 
 class AnswerRunner(Protocol):
-    """Where an answer runs: `bots.BackgroundAnswers` runs it in a turn of its own, in the background."""
+    """Where an answer runs: `bots.BackgroundAnswers` runs it in a turn of its own, in the background,
+    and shows its first sign right away."""
 
-    async def run(self, context: TurnContext, work: AnswerWork) -> None: ...
+    async def run(
+        self, context: TurnContext, work: AnswerWork, show_sign: ShowSign | None = None
+    ) -> None: ...
 
 
 class InlineAnswers:
     """Runs the answer inside the user's turn: for tests and for hosts without background answers."""
 
-    async def run(self, context: TurnContext, work: AnswerWork) -> None:
-        await work(context, None)
+    async def run(self, context: TurnContext, work: AnswerWork, show_sign: ShowSign | None = None) -> None:
+        await work(context, None)  # The answer shows its first sign itself, at once.
 
 
 class ChatDialog(Dialog):
@@ -60,12 +64,17 @@ class ChatDialog(Dialog):
         self._runner = runner or InlineAnswers()
 
     async def begin_dialog(self, dialog_context: DialogContext, options: object = None) -> DialogTurnResult:
-        question = question_of(dialog_context.context.activity)
+        turn = dialog_context.context
+        question = question_of(turn.activity)
 
         async def answer(context: TurnContext, slot: AnswerSlot | None) -> None:
             await self.answer(context, question, slot)
 
-        await self._runner.run(dialog_context.context, answer)
+        async def show_sign(slot: AnswerSlot) -> None:
+            facts = conversation_facts(turn.activity)
+            await self._chat.show_first_sign(TurnContextChannel(turn), facts, slot)
+
+        await self._runner.run(turn, answer, show_sign)
         return await dialog_context.end_dialog()
 
     async def answer(self, context: TurnContext, question: str, slot: AnswerSlot | None) -> None:

@@ -1,5 +1,9 @@
 """`POST /api/messages`: checks the request, authenticates it, runs the turn, answers the channel.
 
+A message (not `expectReplies`) is answered 201 as soon as it is checked and authenticated; its turn
+runs in the background, in its conversation's order (see `inbound_turns.py`). Other activities
+(invokes, conversation updates, `expectReplies`) are answered when their turn ends, with what it gave.
+
 This replaces `CloudAdapter.process` (botbuilder-integration-aiohttp 4.17.1), which answers 500 to
 malformed JSON, 404 to a missing Content-Type, and 500 to every `expectReplies` turn (it passes the
 already serialized replies through its serializer again). Authentication and the turn are still the
@@ -23,6 +27,10 @@ from botbuilder.schema import Activity, ActivityTypes, DeliveryModes
 from botframework.connector import Channels
 from botframework.connector.auth import AuthenticateRequestResult
 from msrest.exceptions import DeserializationError
+
+from channels import conversation_key
+
+from .inbound_turns import InboundTurns
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +72,12 @@ def _without_traces(expected_replies: dict[str, Any], channel_id: str) -> dict[s
 class MessagesEndpoint:
     """The aiohttp handler for the Bot Connector's activities."""
 
-    def __init__(self, adapter: CloudAdapterBase, bot: Bot, *, max_request_bytes: int) -> None:
+    def __init__(
+        self, adapter: CloudAdapterBase, bot: Bot, turns: InboundTurns, *, max_request_bytes: int
+    ) -> None:
         self._adapter = adapter
         self._bot = bot
+        self._turns = turns
         self._max_request_bytes = max_request_bytes
         self._accepting = True
 
@@ -123,6 +134,14 @@ class MessagesEndpoint:
             response = _refuse(503, "The bot cannot check the request's token right now.")
             response.headers["Retry-After"] = "5"
             return response
+
+        if activity.type == ActivityTypes.message and activity.delivery_mode != DeliveryModes.expect_replies:
+
+            async def turn() -> None:
+                await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
+
+            self._turns.accept(conversation_key(activity), turn)
+            return web.Response(status=201)
 
         invoke_response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
 

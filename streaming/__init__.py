@@ -14,11 +14,15 @@ from .channel import ChannelPort, ConversationFacts, Outgoing, StreamInfo
 from .clock import Clock, LoopClock
 from .content_filter import AnswerFilter
 from .conversation_scheduler import ConversationScheduler
-from .delivery import DeliveryPlan, StreamingSettings, plan_delivery
+from .delivery import DeliveryPlan, StreamingSettings, pacer_for, plan_delivery
+from .early_sign import ShownSign, show_first_sign
+from .notes import DEFAULT_INFORMATIVE_TEXT
 from .outcome import AnswerObserver, AnswerObservers, AnswerOutcome, AnswerReport, StopReason
 from .send_errors import SendError, SendFailure
+from .sign_priority import SignPriority
 
 __all__ = [
+    "DEFAULT_INFORMATIVE_TEXT",
     "AnswerFilter",
     "AnswerMarks",
     "AnswerObserver",
@@ -40,9 +44,13 @@ __all__ = [
     "SendError",
     "SendFailure",
     "SensitivityLabel",
+    "ShownSign",
+    "SignPriority",
     "StopReason",
     "StreamInfo",
     "StreamingSettings",
     "citation_style",
+    "pacer_for",
     "plan_delivery",
+    "show_first_sign",
 ]

@@ -29,7 +29,8 @@ from .channel import ChannelPort
 from .channel_stream import ChannelStream, DeliveryTally
 from .clock import Clock, LoopClock
 from .content_filter import AnswerFilter, OutgoingFilter
-from .delivery import DeliveryPlan, StreamingSettings
+from .delivery import DeliveryPlan, StreamingSettings, pacer_for
+from .early_sign import ShownSign
 from .final_delivery import FinalDelivery
 from .leases import ProgressLog
 from .model_feed import ModelFeed
@@ -67,6 +68,14 @@ class AnswerSlot(Protocol):
         """The conversation's pacer, so that the pace holds between its streams; `own` if it has none."""
         ...
 
+    def keep_sign(self, sign: ShownSign) -> None:
+        """The answer's first sign is out already (see `early_sign`): the answer takes over from it."""
+        ...
+
+    def take_sign(self) -> ShownSign | None:
+        """The first sign shown for this answer before it opened, if any; taken once."""
+        ...
+
 
 class AnswerStream:
     """Delivers one answer through `port` according to `plan`; use it as `async with`.
@@ -102,7 +111,7 @@ class AnswerStream:
         self._ending = False
         self._reasoning_shown = False
         self._started_at = 0.0
-        pacer = Pacer(plan.interval, max(plan.interval, self._settings.max_interval))
+        pacer = pacer_for(plan, self._settings)
         if slot is not None:
             pacer = slot.shared_pacer(pacer)
         self._text = AnswerText()
@@ -202,9 +211,18 @@ class AnswerStream:
         self._started_at = self._clock.now()
         if self._observer is not None:
             self._observer.answer_started()
+        sign = None
         if self._slot is not None:
             self._slot.attach(self)
-        self._sender.start()
+            sign = self._slot.take_sign()
+        if sign is not None and sign.refused is not None:
+            logger.warning("channel refused streaming (%s); the answer will come as a message", sign.refused)
+            self._stream.streaming = False
+            sign = None
+        if sign is not None and sign.stream_id is not None:
+            await self._stream.adopt(sign.stream_id, sign.sent_at)
+            self._tally.updates += 1
+        self._sender.start(sign)
         return self
 
     async def __aexit__(

@@ -59,6 +59,13 @@ class ChannelStream:
         """Seconds since the open stream's first send."""
         return self._clock.now() - self.opened_at
 
+    async def adopt(self, stream_id: str, sent_at: float) -> None:
+        """Go on with the stream that the answer's first sign opened at `sent_at` (see `early_sign`)."""
+        self.stream_id = stream_id
+        self.sequence = 1
+        self.opened_at = self.sent_at = sent_at
+        await self._record(stream_id, self.sequence, "", "")
+
     async def send_update(self, stream_type: StreamType, text: str, seen: str) -> bool:
         """Send the next update, opening the stream on its first; False if the channel gave it no id.
 

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from .answer_stream import AnswerSlot, AnswerStream
+from .early_sign import ShownSign
 from .leases import AnswerOrigin, ConversationLease, ConversationLeases, OneInstance, ProgressLog
 from .outcome import StopReason
 from .pacing import Pacer
@@ -42,6 +43,7 @@ class _Conversation:
         self.lease: ConversationLease | None = None  # held from a message's turn until its answer is saved
         self.origin: AnswerOrigin | None = None  # what the answer about to start records of itself
         self.progress: ProgressLog | None = None  # where the answer in progress records what the user saw
+        self.sign: ShownSign | None = None  # the first sign the user's turn showed for the answer to start
 
     def shared_pacer(self, own: Pacer) -> Pacer:
         """The pacer of the conversation's earlier answers, so a new stream keeps the channel's pace
@@ -51,6 +53,15 @@ class _Conversation:
         if self.lease is not None:
             self.pacer.next_send_at = max(self.pacer.next_send_at, self.lease.pace_until)
         return self.pacer
+
+    def keep_sign(self, sign: ShownSign) -> None:
+        """The user's turn showed the answer's first sign: the answer takes over from it."""
+        self.sign = sign
+
+    def take_sign(self) -> ShownSign | None:
+        """The first sign shown for the answer now opening, if any (it is taken once)."""
+        sign, self.sign = self.sign, None
+        return sign
 
     def attach(self, answer: AnswerStream) -> None:
         """Called by the answer's stream when it opens, so that it can be interrupted."""
@@ -120,8 +131,9 @@ class ConversationScheduler:
 
     def start(
         self, key: str, user_id: str | None, run: RunAnswer, origin: AnswerOrigin | None = None
-    ) -> None:
-        """Run `run` for conversation `key` once its inbound turn is over, in the background.
+    ) -> AnswerSlot:
+        """Run `run` for conversation `key` once its inbound turn is over, in the background; the
+        answer's slot, where the turn may leave the answer's first sign (`keep_sign`).
 
         `origin` says what another instance would need to finish the answer if this one stops (see
         `leases.RecoverAnswer`); without it, no instance can.
@@ -136,6 +148,7 @@ class ConversationScheduler:
         self._running.add(task)
         self._idle.clear()
         task.add_done_callback(self._finished)
+        return conversation
 
     async def stop(self, key: str, reason: StopReason) -> None:
         """End the answer in progress in conversation `key` and wait until it has delivered and saved,
@@ -223,6 +236,7 @@ class ConversationScheduler:
             conversation.task = None
             conversation.answer = None
             conversation.progress = None
+            conversation.sign = None
             conversation.pending_stop = None
             await self._release(conversation)
             self._forget_if_idle(key, conversation)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from .answer_marks import CitationStyle
 from .channel import ConversationFacts
+from .pacing import Pacer
 
 TEAMS = "msteams"
 WEB_CHAT_CHANNELS = frozenset({"webchat", "directline"})
@@ -66,3 +67,8 @@ def _plan(facts: ConversationFacts, settings: StreamingSettings) -> DeliveryPlan
     # The Emulator's Web Chat drops typing text; other channels do not know the protocol.
     reason = f"{facts.channel_id!r} does not stream"
     return DeliveryPlan(False, settings.webchat_interval, True, typing, reason)
+
+
+def pacer_for(plan: DeliveryPlan, settings: StreamingSettings) -> Pacer:
+    """A new pacer for a stream on `plan`: the channel's interval, slowed by 429s to `max_interval`."""
+    return Pacer(plan.interval, max(plan.interval, settings.max_interval))

@@ -18,6 +18,7 @@ from .channel_stream import ChannelStream, DeliveryTally
 from .clock import Clock
 from .content_filter import OutgoingFilter
 from .delivery import DeliveryPlan, StreamingSettings
+from .early_sign import ShownSign
 from .final_delivery import FinalDelivery
 from .markdown import utf16_length
 from .notes import INFORMATIVE_TEXT_LIMIT
@@ -66,13 +67,18 @@ class UpdateSender:
         self._ending = False
         self._worker: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Open the stream right away with the informative line, or start showing typing."""
+    def start(self, sign: ShownSign | None = None) -> None:
+        """Open the stream right away with the informative line, or start showing typing; with the
+        `sign` the user's turn showed, go on from it instead."""
         if self._stream.streaming:
-            self._wake.set()
+            if sign is not None and sign.stream_id is not None:
+                self._status_pending = False  # "Thinking…" is on the stream the answer adopted.
+            else:
+                self._wake.set()
             self._worker = asyncio.create_task(self._send_updates())
         elif self._plan.typing:
-            self._worker = asyncio.create_task(self._show_typing())
+            shown_at = sign.sent_at if sign is not None else None
+            self._worker = asyncio.create_task(self._show_typing(shown_at))
 
     def news(self) -> None:
         """Something changed (text arrived, the answer was stopped): send it when the pace allows."""
@@ -258,12 +264,15 @@ class UpdateSender:
         self._status_pending = False
         return True
 
-    async def _show_typing(self) -> None:
-        """Keep the typing indicator alive until the answer is sent.
+    async def _show_typing(self, shown_at: float | None = None) -> None:
+        """Keep the typing indicator alive until the answer is sent (from `shown_at`, when the first
+        sign showed it already).
 
         Not the SDK's ShowTypingMiddleware: it runs until the turn ends (so it overlaps the
         answer and any stream) and never stops if the turn raises.
         """
+        if shown_at is not None:
+            await self._clock.sleep(shown_at + self._plan.typing_interval - self._clock.now())
         while True:
             try:
                 await self._stream.send(Outgoing("typing"))

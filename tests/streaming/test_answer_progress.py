@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from streaming import AnswerMarks, AnswerReport, AnswerStream, Outgoing, SendFailure, StreamInfo
+from streaming.early_sign import ShownSign
 from streaming.leases import AnswerProgress
 from streaming.notes import RESTARTED_NOTE
 from streaming.orphaned_answer import finish_orphaned_answer
@@ -44,6 +45,12 @@ class Slot:
 
     def shared_pacer(self, own: Pacer) -> Pacer:
         return own
+
+    def keep_sign(self, sign: ShownSign) -> None:
+        pass
+
+    def take_sign(self) -> ShownSign | None:
+        return None
 
 
 @dataclass

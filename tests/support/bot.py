@@ -9,7 +9,7 @@ import aiohttp
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from app import ANSWERS
+from app import ANSWERS, TURNS
 
 
 @dataclass
@@ -23,13 +23,27 @@ class BotClient:
     async def post_activity(
         self, activity: dict[str, Any], headers: dict[str, str] | None = None
     ) -> tuple[int, Any]:
-        """POST `activity` to /api/messages; return the status and the JSON body (or None)."""
+        """POST `activity` to /api/messages; return the status and the JSON body (or None) once the
+        turn has ended (a message's turn runs after its request is answered)."""
+        status, body = await self.post_activity_only(activity, headers)
+        await self.turns_done()
+        return status, body
+
+    async def post_activity_only(
+        self, activity: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        """POST `activity` to /api/messages; the status and the JSON body (or None), at once."""
         async with self.session.post(f"{self.url}/api/messages", json=activity, headers=headers) as response:
             body = await response.json() if response.content_type == "application/json" else None
             return response.status, body
 
+    async def turns_done(self) -> None:
+        """Wait until the turn of every accepted message has ended."""
+        await self.app[TURNS].wait_idle()
+
     async def answers_done(self) -> None:
-        """Wait until every answer in progress has ended and saved its state."""
+        """Wait until every accepted message's turn, and every answer in progress, has ended and saved."""
+        await self.turns_done()
         await self.app[ANSWERS].wait_idle()
 
     async def post_raw(self, data: bytes, content_type: str | None) -> tuple[int, str]:
