@@ -30,14 +30,20 @@ Rows = dict[str, tuple[str, str]]
 
 
 class _Read(NamedTuple):
+    """A call to read `keys`."""
+
     keys: list[str]
 
 
 class _Write(NamedTuple):
+    """A call to write `rows`, all or none."""
+
     rows: list[Row]
 
 
 class _Delete(NamedTuple):
+    """A call to delete `keys`."""
+
     keys: list[str]
 
 
@@ -102,6 +108,7 @@ class SqliteRows(RowStore):
         return [outcomes[index] for index in range(len(ops))]
 
     def _failure(self, error: Exception) -> Exception:
+        """What a call that `error` stopped raises: a driver failure as `StorageUnavailableError`."""
         if not isinstance(error, (sqlite3.Error, OSError)):
             return error
         failure = StorageUnavailableError(f"SQLite storage at {self._path} failed: {error}")
@@ -149,6 +156,7 @@ class SqliteRows(RowStore):
 
 
 def _keys(op: _Op) -> list[str]:
+    """The keys `op` reads or changes."""
     return [row.key for row in op.rows] if isinstance(op, _Write) else op.keys
 
 
