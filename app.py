@@ -81,6 +81,8 @@ KNOWLEDGE = web.AppKey("knowledge", Fts5Retriever)
 """The app's own knowledge search, when it has one (tests wait on `app[KNOWLEDGE].wait_ready()`)."""
 NOTIFIER = web.AppKey("notifier", Notifier)
 """The app's notification jobs, when NOTIFY_API_KEY is set (tests wait on `app[NOTIFIER].wait_idle()`)."""
+REFERENCES = web.AppKey("references", ConversationReferences)
+"""The conversations' references, kept in the background (tests wait on `app[REFERENCES].wait_idle()`)."""
 
 
 def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) -> web.Application:
@@ -149,7 +151,8 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     if moderator.active:
         adapter.use(ModerationMiddleware(moderator))
     # Every turn that gets this far keeps its conversation's reference, for notifications (after the
-    # limits: a refused message, or a slow store the limits already found, costs no storage write).
+    # limits: a refused message, or a slow store the limits already found, costs no storage write),
+    # in the background once the turn has run.
     references = ConversationReferences(storage)
     adapter.use(ConversationReferenceMiddleware(references))
     adapter.use(ConversationOrderMiddleware(answers))
@@ -196,6 +199,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     app[ANSWERS] = answers
     app[TURNS] = turns
     app[MCP_SERVERS] = mcp_servers
+    app[REFERENCES] = references
     if retriever is not None:
         app[KNOWLEDGE] = retriever
     handle_messages = endpoint.handle if telemetry is None else telemetry.trace_requests(endpoint.handle)
@@ -245,6 +249,9 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
             await notifier.shutdown(host.shutdown_grace)  # the rest of each job: not sent, and recorded
 
     async def close_connections(_app: web.Application) -> None:
+        # The last turns ended before this (aiohttp waits for its handlers): their references go out
+        # before the storage closes.
+        await references.flush(host.shutdown_grace)
         if shared_leases is not None:
             await shared_leases.close()
         await mcp_servers.close()

@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable
 
 from botbuilder.core import Middleware, TurnContext
 from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes
+from msrest.serialization import Model
 
-from proactive import ConversationReferences
-from storage import StorageConflictError, StorageUnavailableError
+from proactive import ConversationReferences, Reference
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +27,12 @@ UNINSTALLED = frozenset({"remove", "remove-upgrade"})
 
 
 class ConversationReferenceMiddleware(Middleware):
-    """Saves the turn's conversation reference before the turn runs; drops it when the bot leaves.
+    """Runs the turn, then has its conversation's reference kept (or dropped, when the bot leaves)
+    in the background.
 
-    A storage failure here is logged and the turn goes on: the user's message matters more than
-    a later notification, and the next turn offers the reference again.
+    The turn does not wait for the storage: the user's first sign of life comes first, and a storage
+    failure there is logged (the next turn offers the reference again). A turn that fails still
+    offers it: the conversation exists all the same.
     """
 
     def __init__(self, references: ConversationReferences) -> None:
@@ -38,22 +40,50 @@ class ConversationReferenceMiddleware(Middleware):
 
     async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
         try:
-            await self._track(context.activity)
-        except (StorageUnavailableError, StorageConflictError) as error:
-            logger.warning("could not keep the conversation's reference: %s", error)
-        await logic()
+            await logic()
+        finally:
+            self._track(context.activity)
 
-    async def _track(self, activity: Activity) -> None:
+    def _track(self, activity: Activity) -> None:
         if activity.conversation is None or not activity.conversation.id or _is_continuation(activity):
             return
         conversation_id = activity.conversation.id
         if _bot_removed(activity):
             logger.info("the bot left conversation %s: its reference is dropped", conversation_id)
-            await self._references.remove(conversation_id)
+            self._references.remove_soon(conversation_id)
             return
-        reference = TurnContext.get_conversation_reference(activity).serialize()
-        reference.pop("activityId", None)
-        await self._references.keep(conversation_id, reference, check_store=_bot_added(activity))
+        self._references.keep(
+            conversation_id,
+            _identity(activity),
+            lambda: _reference(activity),
+            check_store=_bot_added(activity),
+        )
+
+
+def _identity(activity: Activity) -> tuple[object, ...]:
+    """What the SDK builds the reference from, without building it: equal identities, equal references.
+
+    The accounts' every attribute, not only their ids: a user's new name, the conversation's tenant
+    (an additional property for msrest) also go into the reference.
+    """
+    return (
+        activity.channel_id,
+        activity.service_url,
+        activity.locale,
+        _attributes(activity.from_property),
+        _attributes(activity.recipient),
+        _attributes(activity.conversation),
+    )
+
+
+def _attributes(account: Model | None) -> tuple[tuple[str, object], ...] | None:
+    return None if account is None else tuple(vars(account).items())
+
+
+def _reference(activity: Activity) -> Reference:
+    reference: Reference = TurnContext.get_conversation_reference(activity).serialize()
+    reference.pop("activityId", None)
+    return reference
 
 
 def _is_continuation(activity: Activity) -> bool:

@@ -6,26 +6,35 @@ They are kept in the bot's state storage, so they survive restarts and every ins
 spread over `SHARDS` items by a hash of the conversation id: "every conversation" is one read of
 those items, one conversation is one read, and instances that save different conversations at
 once seldom touch the same item. Each item is saved with its eTag and merged again on a conflict.
-Within an instance, the changes to one item wait for its write under way and then go out together in
-the next one: many new conversations at once cost one write per item, not a race of conflicts.
+Within an instance, each item has at most one write under way; the changes made meanwhile wait for
+it and go out together in the next one: many new conversations at once cost one write per item, not
+a race of conflicts.
 
-Every turn offers its conversation's reference (`keep`), but storage is touched only when this
-instance has not checked that reference lately, or when it changed: a turn costs nothing here.
+Turns offer their conversation's reference (`keep`) and go on at once: the storage work happens in
+the background, in the order the changes were asked for (a removal after a keep wins). Storage is
+touched only when this instance has not saved that reference lately, or when it changed, and the
+caller says cheaply what the reference is made of (`identity`), so an ordinary turn does not even
+build it. `wait_idle` and `flush` wait for the background writes (tests; shutdown).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import logging
 import random
 import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from storage.errors import StorageConflictError
+from storage.errors import StorageConflictError, StorageUnavailableError
 from storage.items import CREATE_ONLY, item_etag
+
+logger = logging.getLogger(__name__)
 
 Reference = dict[str, Any]
 """A conversation reference in its JSON form (camelCase, as the Bot Framework writes it)."""
@@ -46,12 +55,20 @@ Change = Callable[[dict[str, Reference]], bool]
 """Changes an item's references in place; True if it changed any."""
 
 
-class _ItemWrites:
-    """The changes waiting for one item's next write, and the lock its writes take turns by."""
+@dataclass(eq=False)
+class _Saved:
+    """What this instance saved for a conversation: the caller's identity of the reference, and when."""
 
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.waiting: list[tuple[Change, asyncio.Future[None]]] = []
+    identity: object
+    at: float
+
+
+@dataclass(eq=False)
+class _ItemWrites:
+    """The changes waiting for one item's next write, and the task that writes them, in turn."""
+
+    writer: asyncio.Task[None]
+    waiting: list[tuple[Change, asyncio.Future[None]]] = field(default_factory=list)
 
 
 class ItemStorage(Protocol):
@@ -73,45 +90,67 @@ class ConversationReferences:
     def __init__(self, storage: ItemStorage, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._storage = storage
         self._clock = clock
-        self._checked: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        """Conversation id -> (its reference as saved, in JSON; when this instance saved or checked it)."""
+        self._saved: OrderedDict[str, _Saved] = OrderedDict()
+        """Conversation id -> the reference this instance saved (or is saving) for it."""
         self._writes: dict[str, _ItemWrites] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
 
-    async def keep(self, conversation_id: str, reference: Reference, *, check_store: bool = False) -> None:
-        """Save `reference` for `conversation_id`, unless this instance knows it is stored already.
+    def keep(
+        self,
+        conversation_id: str,
+        identity: object,
+        reference: Callable[[], Reference],
+        *,
+        check_store: bool = False,
+    ) -> None:
+        """Save the reference `reference()` builds for `conversation_id`, unless this instance saved
+        one of the same `identity` lately; both the building and the storage in the background.
 
-        `check_store` looks at the storage whatever this instance remembers (the bot was just
-        installed or welcomed: an earlier removal elsewhere may have dropped the reference).
+        `identity` is what the reference is made of, cheap to get and compare: equal identities must
+        build equal references. `check_store` looks at the storage whatever this instance remembers
+        (the bot was just installed or welcomed: an earlier removal elsewhere may have dropped it).
+        A storage failure is logged; the next turn offers the reference again.
         """
-        text = _json(reference)
         now = self._clock()
-        checked = self._checked.get(conversation_id)
+        saved = self._saved.get(conversation_id)
         if (
             not check_store
-            and checked is not None
-            and checked[0] == text
-            and now - checked[1] < RECHECK_SECONDS
+            and saved is not None
+            and saved.identity == identity
+            and now - saved.at < RECHECK_SECONDS
         ):
-            self._checked.move_to_end(conversation_id)
+            self._saved.move_to_end(conversation_id)
             return
+        built = functools.cache(reference)  # in the background, once, however many conflicts
 
         def put(references: dict[str, Reference]) -> bool:
-            if references.get(conversation_id) == reference:
+            if references.get(conversation_id) == built():
                 return False
-            references[conversation_id] = reference
+            references[conversation_id] = built()
             return True
 
-        await self._update(conversation_id, put)
-        self._checked[conversation_id] = (text, now)
-        self._checked.move_to_end(conversation_id)
-        if len(self._checked) > REMEMBERED_CONVERSATIONS:
-            self._checked.popitem(last=False)
+        # Remembered before it is written, so the turns meanwhile do not ask for it again; forgotten
+        # if the write fails.
+        mine = self._saved[conversation_id] = _Saved(identity, now)
+        self._saved.move_to_end(conversation_id)
+        if len(self._saved) > REMEMBERED_CONVERSATIONS:
+            self._saved.popitem(last=False)
+        self._change(conversation_id, put).add_done_callback(
+            lambda written: self._after_keep(conversation_id, mine, written)
+        )
 
     async def remove(self, conversation_id: str) -> None:
-        """Drop `conversation_id`'s reference: the bot is no longer in that conversation."""
-        self._checked.pop(conversation_id, None)
-        await self._update(
-            conversation_id, lambda references: references.pop(conversation_id, None) is not None
+        """Drop `conversation_id`'s reference (the bot is no longer in that conversation); after the
+        changes asked for before it."""
+        await self._remove(conversation_id)
+
+    def remove_soon(self, conversation_id: str) -> None:
+        """`remove`, in the background: a failure is logged."""
+        self._remove(conversation_id).add_done_callback(
+            lambda written: _log_failure(
+                written, "could not drop conversation %s's reference: %s", conversation_id
+            )
         )
 
     async def find(self, conversation_ids: Iterable[str]) -> dict[str, Reference]:
@@ -128,6 +167,39 @@ class ConversationReferences:
         """Every stored reference."""
         return await self._read({SHARD_KEY.format(shard) for shard in range(SHARDS)})
 
+    async def wait_idle(self) -> None:
+        """Wait until every change asked for so far is written (or has failed)."""
+        await self._idle.wait()
+
+    async def flush(self, timeout_seconds: float) -> None:
+        """On shutdown, before the storage closes: wait (at most `timeout_seconds`) for the pending
+        changes; those still unwritten then are given up, with a warning."""
+        try:
+            async with asyncio.timeout(timeout_seconds):
+                await self._idle.wait()
+        except TimeoutError:
+            writers = [writes.writer for writes in self._writes.values()]
+            logger.warning(
+                "conversation references: the writes of %d items did not finish within %.0fs of "
+                "shutdown; their changes are lost",
+                len(writers),
+                timeout_seconds,
+            )
+            for writer in writers:
+                writer.cancel()
+            await asyncio.wait(writers)
+
+    def _remove(self, conversation_id: str) -> asyncio.Future[None]:
+        self._saved.pop(conversation_id, None)
+        return self._change(
+            conversation_id, lambda references: references.pop(conversation_id, None) is not None
+        )
+
+    def _after_keep(self, conversation_id: str, mine: _Saved, written: asyncio.Future[None]) -> None:
+        failed = _log_failure(written, "could not keep conversation %s's reference: %s", conversation_id)
+        if failed and self._saved.get(conversation_id) is mine:  # not offered again since, nor removed
+            del self._saved[conversation_id]
+
     async def _read(self, keys: set[str]) -> dict[str, Reference]:
         items = await self._storage.read(sorted(keys))
         references: dict[str, Reference] = {}
@@ -135,30 +207,39 @@ class ConversationReferences:
             references.update(_references(item))
         return references
 
-    async def _update(self, conversation_id: str, change: Change) -> None:
-        """Apply `change` to the references of `conversation_id`'s item and save it, together with the
-        changes other turns of this instance made to that item meanwhile."""
+    def _change(self, conversation_id: str, change: Change) -> asyncio.Future[None]:
+        """Queue `change` for the references of `conversation_id`'s item, after the changes queued
+        before it; the future is done once a write saved it (or failed)."""
         key = shard_key(conversation_id)
-        writes = self._writes.setdefault(key, _ItemWrites())
-        applied: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        writes.waiting.append((change, applied))
-        async with writes.lock:
-            if applied.done():  # The write before this one took it along.
-                applied.result()
-                return
-            batch, writes.waiting = writes.waiting, []
-            try:
-                await self._write(key, [change for change, _ in batch])
-            except BaseException as error:
-                for _, other in batch:
-                    if other is not applied:
-                        other.set_exception(error)
-                raise
-            for _, other in batch:
-                if other is not applied:
-                    other.set_result(None)
-        if not writes.waiting and not writes.lock.locked():
-            self._writes.pop(key, None)
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        writes = self._writes.get(key)
+        if writes is None:
+            writes = self._writes[key] = _ItemWrites(asyncio.create_task(self._write_item(key)))
+            self._idle.clear()
+        writes.waiting.append((change, written))
+        return written
+
+    async def _write_item(self, key: str) -> None:
+        """Write item `key`'s waiting changes, a batch at a time, until none waits."""
+        writes = self._writes[key]
+        batch: list[tuple[Change, asyncio.Future[None]]] = []
+        try:
+            while writes.waiting:
+                batch, writes.waiting = writes.waiting, []
+                try:
+                    await self._write(key, [change for change, _ in batch])
+                except Exception as error:  # each change's caller hears of it
+                    for _, written in batch:
+                        written.set_exception(error)
+                else:
+                    for _, written in batch:
+                        written.set_result(None)
+        finally:  # cancelled on shutdown: what was not written is given up
+            for _, written in [*batch, *writes.waiting]:
+                written.cancel()
+            del self._writes[key]
+            if not self._writes:
+                self._idle.set()
 
     async def _write(self, key: str, changes: list[Change]) -> None:
         """Apply `changes` to the references in item `key` and save it, if any changed something; on an
@@ -178,6 +259,21 @@ class ConversationReferences:
                     raise
             # A short random pause, growing with each conflict, so that racing instances drift apart.
             await asyncio.sleep(random.uniform(0, CONFLICT_BACKOFF * attempt))
+
+
+def _log_failure(written: asyncio.Future[None], message: str, conversation_id: str) -> bool:
+    """Log a background change's failure (its exception retrieved): a storage's as a warning, as the
+    next turn tries again; any other with its traceback. True if it failed."""
+    if written.cancelled():
+        return True
+    error = written.exception()
+    if error is None:
+        return False
+    if isinstance(error, StorageConflictError | StorageUnavailableError):
+        logger.warning(message, conversation_id, error)
+    else:
+        logger.error(message, conversation_id, error, exc_info=error)
+    return True
 
 
 def _references(item: object) -> dict[str, Reference]:

@@ -7,7 +7,7 @@ import json
 import uuid
 from typing import Any
 
-from app import NOTIFIER
+from app import NOTIFIER, REFERENCES
 from tests.support.activities import BOT
 from tests.support.bot import BotClient
 from tests.support.connector import Received, RecordingConnector
@@ -52,6 +52,11 @@ async def finished_job(bot: BotClient, job_id: str) -> dict[str, Any]:
     assert status == 200, record
     assert record["state"] == "finished", record
     return record
+
+
+async def references_saved(bot: BotClient) -> None:
+    """Wait until the references the turns so far offered are written (turns do not wait for it)."""
+    await bot.app[REFERENCES].wait_idle()
 
 
 def results(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -100,7 +105,8 @@ async def install(
     channel_id: str = "msteams",
     conversation_type: str | None = "personal",
 ) -> None:
-    """The bot is installed in a conversation (Teams' `installationUpdate` add), which stores it."""
+    """The bot is installed in a conversation (Teams' `installationUpdate` add), which stores it (once
+    this returns)."""
     event = conversation_event(
         "installationUpdate",
         connector.url,
@@ -111,6 +117,7 @@ async def install(
     )
     status, _ = await bot.post_activity(event)
     assert status == 201
+    await references_saved(bot)
 
 
 def sent_to(connector: RecordingConnector, conversation_id: str) -> list[Received]:

@@ -4,13 +4,14 @@ the bot is removed, shared by instances through the state storage, and cheap on 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from proactive import ConversationReferences
+from proactive import ConversationReferences, Reference
 from proactive.references import RECHECK_SECONDS, SHARDS, shard_key
 from storage import SqliteStorage
 from tests.conftest import StartBot
@@ -21,6 +22,7 @@ from tests.proactive.api import (
     install,
     job_record,
     notify,
+    references_saved,
     results,
     sent_to,
 )
@@ -30,7 +32,9 @@ from tests.support.connector import RecordingConnector
 
 
 async def reachable(bot: BotClient, conversation_id: str) -> bool:
-    """Whether the bot has a reference for `conversation_id` (a notification to it is accepted)."""
+    """Whether the bot has a reference for `conversation_id` (a notification to it is accepted), once
+    the references the turns so far offered are written."""
+    await references_saved(bot)
     status, answer = await notify(bot, {"conversations": [conversation_id], "text": "Ping."})
     assert status in (202, 400), answer
     if status == 202:
@@ -48,6 +52,7 @@ async def test_a_users_message_keeps_the_reference_the_sdk_builds(
     message["locale"] = "pt-PT"
     await bot.post_activity(message)
     await bot.answers_done()
+    await references_saved(bot)
 
     _, record = await notify(bot, {"conversations": ["conv-chat"], "text": "News."})
     assert results(await finished_job(bot, record["job"])) == {"conv-chat": {"status": "sent"}}
@@ -141,9 +146,48 @@ class CountingStorage(SqliteStorage):
         await super().write(changes)
 
 
+class HeldStorage(SqliteStorage):
+    """A real SQLite storage whose writes wait until the test lets them through."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.writing = asyncio.Event()
+        """Set once a write has started (and waits for `gate`)."""
+        self.gate = asyncio.Event()
+
+    async def write(self, changes: Mapping[str, object]) -> None:
+        self.writing.set()
+        await self.gate.wait()
+        await super().write(changes)
+
+
 @pytest.fixture
 async def sqlite_path(tmp_path: Path) -> AsyncIterator[str]:
     yield str(tmp_path / "references.sqlite3")
+
+
+def offer(
+    references: ConversationReferences,
+    conversation_id: str,
+    reference: Reference,
+    *,
+    check_store: bool = False,
+) -> None:
+    """Offer `reference` as a turn does, its JSON text standing for what it is made of."""
+    identity = json.dumps(reference, sort_keys=True)
+    references.keep(conversation_id, identity, lambda: reference, check_store=check_store)
+
+
+async def keep(
+    references: ConversationReferences,
+    conversation_id: str,
+    reference: Reference,
+    *,
+    check_store: bool = False,
+) -> None:
+    """Offer `reference` and wait until it is written."""
+    offer(references, conversation_id, reference, check_store=check_store)
+    await references.wait_idle()
 
 
 async def test_an_ordinary_turn_touches_the_storage_only_when_the_reference_is_new_changed_or_due(
@@ -154,20 +198,109 @@ async def test_an_ordinary_turn_touches_the_storage_only_when_the_reference_is_n
     references = ConversationReferences(storage, clock=lambda: now[0])
     reference = {"channelId": "msteams", "conversation": {"id": "c"}, "serviceUrl": "https://a.example"}
     try:
-        await references.keep("c", reference)
+        await keep(references, "c", reference)
         assert (storage.reads, storage.writes) == (1, 1)
-        await references.keep("c", dict(reference))
+        await keep(references, "c", dict(reference))
         assert (storage.reads, storage.writes) == (1, 1)  # nothing new: no storage at all
 
-        await references.keep("c", {**reference, "serviceUrl": "https://b.example"})
+        await keep(references, "c", {**reference, "serviceUrl": "https://b.example"})
         assert (storage.reads, storage.writes) == (2, 2)
-        await references.keep("c", {**reference, "serviceUrl": "https://b.example"}, check_store=True)
+        await keep(references, "c", {**reference, "serviceUrl": "https://b.example"}, check_store=True)
         assert (storage.reads, storage.writes) == (3, 2)  # checked: stored as it is
 
         now[0] += RECHECK_SECONDS
-        await references.keep("c", {**reference, "serviceUrl": "https://b.example"})
+        await keep(references, "c", {**reference, "serviceUrl": "https://b.example"})
         assert (storage.reads, storage.writes) == (4, 2)
         assert await references.find(["c", "d"]) == {"c": {**reference, "serviceUrl": "https://b.example"}}
+    finally:
+        await storage.close()
+
+
+async def test_a_known_reference_is_not_even_built(sqlite_path: str) -> None:
+    storage = SqliteStorage(sqlite_path)
+    references = ConversationReferences(storage)
+    built: list[str] = []
+
+    def build(conversation_id: str) -> Reference:
+        built.append(conversation_id)
+        return {"conversation": {"id": conversation_id}}
+
+    try:
+        for identity in ("a", "a", "b", "b"):
+            references.keep("c", identity, lambda: build("c"))
+        await references.wait_idle()
+        assert built == ["c", "c"]  # the first offer, and the one that changed
+    finally:
+        await storage.close()
+
+
+async def test_a_removal_after_a_keep_wins_whether_the_keep_is_written_yet_or_not(sqlite_path: str) -> None:
+    storage = HeldStorage(sqlite_path)
+    references = ConversationReferences(storage)
+    reference = {"conversation": {"id": "c"}}
+    try:
+        offer(references, "c", reference)
+        removed = asyncio.create_task(references.remove("c"))  # queued behind the keep's write
+        await storage.writing.wait()
+        offer(references, "c", reference)  # the bot is back: a keep after the removal
+        references.remove_soon("c")
+        storage.gate.set()
+        await removed
+        await references.wait_idle()
+        assert await references.find(["c"]) == {}
+
+        await keep(references, "c", reference)  # removed: this instance no longer takes it as stored
+        assert await references.find(["c"]) == {"c": reference}
+    finally:
+        await storage.close()
+
+
+async def test_a_keep_under_way_when_a_removal_comes_is_not_remembered_as_stored(sqlite_path: str) -> None:
+    storage = HeldStorage(sqlite_path)
+    references = ConversationReferences(storage)
+    reference = {"conversation": {"id": "c"}}
+    try:
+        offer(references, "c", reference)
+        await storage.writing.wait()  # the keep's write is under way
+        references.remove_soon("c")
+        storage.gate.set()
+        await references.wait_idle()
+        assert await references.find(["c"]) == {}
+        await keep(references, "c", reference)
+        assert await references.find(["c"]) == {"c": reference}
+    finally:
+        await storage.close()
+
+
+async def test_flush_waits_for_the_pending_references(sqlite_path: str) -> None:
+    storage = HeldStorage(sqlite_path)
+    references = ConversationReferences(storage)
+    try:
+        offer(references, "first", {"conversation": {"id": "first"}})
+        await storage.writing.wait()
+        offer(references, "second", {"conversation": {"id": "second"}})  # waits behind, or its own item
+        flushed = asyncio.create_task(references.flush(timeout_seconds=60))
+        await asyncio.sleep(0)  # one turn of the loop: flush is waiting
+        assert not flushed.done()
+        storage.gate.set()
+        await flushed
+        assert sorted(await references.all()) == ["first", "second"]
+    finally:
+        await storage.close()
+
+
+async def test_a_flush_that_runs_out_of_time_gives_the_writes_up_with_a_warning(
+    sqlite_path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = HeldStorage(sqlite_path)
+    references = ConversationReferences(storage)
+    try:
+        offer(references, "c", {"conversation": {"id": "c"}})
+        await storage.writing.wait()
+        await references.flush(timeout_seconds=0.01)
+        await references.wait_idle()  # nothing left under way
+        assert "did not finish within" in caplog.text
+        assert await references.find(["c"]) == {}
     finally:
         await storage.close()
 
@@ -177,12 +310,9 @@ async def test_instances_saving_at_once_lose_no_conversation(sqlite_path: str) -
     instances = [ConversationReferences(storage) for storage in stores]
     ids = [f"conv-{number}" for number in range(4 * SHARDS)]  # several per item: they collide
     try:
-        await asyncio.gather(
-            *(
-                instances[number % 2].keep(conversation_id, {"conversation": {"id": conversation_id}})
-                for number, conversation_id in enumerate(ids)
-            )
-        )
+        for number, conversation_id in enumerate(ids):
+            offer(instances[number % 2], conversation_id, {"conversation": {"id": conversation_id}})
+        await asyncio.gather(*(instance.wait_idle() for instance in instances))
         assert len({shard_key(conversation_id) for conversation_id in ids}) == SHARDS
         stored = await ConversationReferences(stores[0]).all()
         assert sorted(stored) == sorted(ids)
@@ -200,12 +330,9 @@ async def test_many_new_conversations_at_once_share_their_items_writes(sqlite_pa
     references = ConversationReferences(storage)
     ids = [f"burst-{number}" for number in range(16 * SHARDS)]
     try:
-        await asyncio.gather(
-            *(
-                references.keep(conversation_id, {"conversation": {"id": conversation_id}})
-                for conversation_id in ids
-            )
-        )
+        for conversation_id in ids:
+            offer(references, conversation_id, {"conversation": {"id": conversation_id}})
+        await references.wait_idle()
         assert sorted(await references.all()) == sorted(ids)
         # At most two writes per item: the first change, then all that queued behind it.
         assert storage.writes <= 2 * SHARDS, storage.writes
@@ -221,7 +348,7 @@ async def test_ids_and_references_are_kept_exactly_whatever_they_hold(sqlite_pat
             "py/reduce": [1],
             "user": {"id": "py/id", "properties": {"py/tuple": 1}},
         }
-        await ConversationReferences(storage).keep("py/reduce", odd)
+        await keep(ConversationReferences(storage), "py/reduce", odd)
         assert await ConversationReferences(storage).find(["py/reduce"]) == {"py/reduce": odd}
     finally:
         await storage.close()

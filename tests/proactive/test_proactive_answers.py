@@ -11,7 +11,16 @@ from proactive import SHUTDOWN_REASON, operator_question
 from streaming.notes import STOP_NOTES
 from streaming.outcome import StopReason
 from tests.conftest import StartBot
-from tests.proactive.api import NOTIFY_ENV, finished_job, install, job_record, notify, results, sent_to
+from tests.proactive.api import (
+    NOTIFY_ENV,
+    finished_job,
+    install,
+    job_record,
+    notify,
+    references_saved,
+    results,
+    sent_to,
+)
 from tests.support.activities import user_message
 from tests.support.bot import BotClient
 from tests.support.connector import RecordingConnector, is_final, is_stream_update
@@ -28,6 +37,7 @@ def messages(request_body: dict[str, Any]) -> list[tuple[str, str]]:
 async def ask(bot: BotClient, connector: RecordingConnector, text: str, conversation_id: str) -> None:
     status, _ = await bot.post_activity(user_message(text, connector.url, conversation_id=conversation_id))
     assert status == 201
+    await references_saved(bot)
 
 
 async def test_a_prompt_is_streamed_as_an_answer_with_the_history_and_joins_it(
