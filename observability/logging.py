@@ -113,3 +113,7 @@ def configure_logging(settings: LogSettings) -> None:
     # These log request headers (bearer tokens) at DEBUG; keep them quiet whatever the level.
     for noisy in ("msrest", "urllib3", "msal", "azure"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The `openai` client's HTTP library logs every model request at INFO: a line per answer that
+    # the answer's own log line already covers, formatted on the way to the answer's first token.
+    for chatty in ("httpx", "httpx2"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
