@@ -81,16 +81,29 @@ class MessageEntity(Entity):
             setattr(self, attribute, fields.get(spec["key"]))
 
 
+class OneSendActivity(Activity):
+    """An activity built for a single send, which nothing holds on to afterwards.
+
+    `TurnContext.send_activities` deep-copies every activity before it fills in the conversation's
+    fields, so that the caller's stays as it was: for the engine's activities, built for that send
+    and dropped after it, the copy is waste (it cost more than building and serializing them), so
+    the copy is the activity itself.
+    """
+
+    def __deepcopy__(self, memo: dict[int, object]) -> OneSendActivity:
+        return self
+
+
 def to_activity(outgoing: Outgoing, citations: CitationStyle) -> Activity:
-    """The botbuilder `Activity` for `outgoing`: stream fields in an entity and in `channelData`,
-    marks as a `Message` entity and `channelData.feedbackLoop`; `citations` is how the client
-    shows citations."""
+    """The botbuilder `Activity` for `outgoing`, for one send: stream fields in an entity and in
+    `channelData`, marks as a `Message` entity and `channelData.feedbackLoop`; `citations` is how the
+    client shows citations."""
     if outgoing.kind == "message":
-        activity = Activity(
+        activity = OneSendActivity(
             type=ActivityTypes.message, text=outgoing.text, text_format=TextFormatTypes.markdown
         )
     else:
-        activity = Activity(type=ActivityTypes.typing, text=outgoing.text)
+        activity = OneSendActivity(type=ActivityTypes.typing, text=outgoing.text)
     entities: list[Entity] = []
     channel_data: dict[str, object] = {}
     info = outgoing.stream

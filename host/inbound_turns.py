@@ -64,8 +64,8 @@ class InboundTurns:
     async def _run(self, key: str, turn: Turn, previous: asyncio.Task[None] | None) -> None:
         if previous is not None:
             await asyncio.wait({previous})
-        self._priority.expect(key)
         try:
+            await self._priority.admit(key)
             await turn()
         except Exception:
             # The adapter handles errors inside the turn; this is what it could not (building the turn).
