@@ -68,7 +68,11 @@ class ChatAgent:
         async def answer(turn: TurnContext, slot: AnswerSlot | None) -> None:
             await self._answer(turn, question, slot)
 
-        await self._answers.run(context, answer)
+        async def show_sign(slot: AnswerSlot) -> None:
+            facts = conversation_facts(context.activity)
+            await self._chat.show_first_sign(AgentsChannel(context), facts, slot)
+
+        await self._answers.run(context, answer, show_sign)
 
     async def _answer_invoke(self, context: TurnContext) -> None:
         """Answer an invoke: the SDK sends the invoke response of the turn as the HTTP answer."""
