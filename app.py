@@ -187,7 +187,13 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     )
 
     host = config.host
-    endpoint = MessagesEndpoint(adapter, bot, turns, max_request_bytes=host.max_request_bytes)
+    endpoint = MessagesEndpoint(
+        adapter,
+        bot,
+        turns,
+        max_request_bytes=host.max_request_bytes,
+        answer_after_turn=shared_leases is not None,
+    )
     readiness = Readiness(
         storage,
         model,

@@ -81,6 +81,8 @@ class BackgroundAnswers(ABC, Generic[Turn]):
         key = conversation_key(activity)
         run = self.continuation(context, work)
         if self._running_answers is not None and user_id:
+            # It counts for the user from now on: its first sign shows before its own turn starts.
+            await self._running_answers.about_to_run(user_id, key)
             run = _counted(run, self._running_answers, user_id, key)
         slot = self._scheduler.start(key, user_id, run, self.origin(context))
         if show_sign is not None:

@@ -37,14 +37,15 @@ class InboundTurns:
         """How many accepted turns have not ended (running or waiting for their conversation's)."""
         return len(self._running)
 
-    def accept(self, key: str, turn: Turn) -> None:
-        """Run `turn` for conversation `key` once the conversation's earlier turns have ended."""
+    def accept(self, key: str, turn: Turn) -> asyncio.Task[None]:
+        """Run `turn` for conversation `key` once the conversation's earlier turns have ended; its task."""
         previous = self._last.get(key)
         task = asyncio.create_task(self._run(key, turn, previous))
         self._last[key] = task
         self._running.add(task)
         self._idle.clear()
         task.add_done_callback(lambda done: self._finished(key, done))
+        return task
 
     async def wait_idle(self) -> None:
         """Wait until every accepted turn has ended."""

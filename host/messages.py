@@ -1,8 +1,12 @@
 """`POST /api/messages`: checks the request, authenticates it, runs the turn, answers the channel.
 
 A message (not `expectReplies`) is answered 201 as soon as it is checked and authenticated; its turn
-runs in the background, in its conversation's order (see `inbound_turns.py`). Other activities
-(invokes, conversation updates, `expectReplies`) are answered when their turn ends, with what it gave.
+runs in the background, in its conversation's order (see `inbound_turns.py`). With
+`answer_after_turn` (several instances share the conversations) the 201 waits until the turn has
+ended: its answer is then recorded where another instance can finish it if this one stops, and the
+channel, which sends a message again when the bot fails to take it, never learns of a message that
+no instance could answer. Other activities (invokes, conversation updates, `expectReplies`) are
+answered when their turn ends, with what it gave.
 
 This replaces `CloudAdapter.process` (botbuilder-integration-aiohttp 4.17.1), which answers 500 to
 malformed JSON, 404 to a missing Content-Type, and 500 to every `expectReplies` turn (it passes the
@@ -16,6 +20,7 @@ key not endorsed for the channel, a token that is not a JWT): every one of them 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -73,11 +78,18 @@ class MessagesEndpoint:
     """The aiohttp handler for the Bot Connector's activities."""
 
     def __init__(
-        self, adapter: CloudAdapterBase, bot: Bot, turns: InboundTurns, *, max_request_bytes: int
+        self,
+        adapter: CloudAdapterBase,
+        bot: Bot,
+        turns: InboundTurns,
+        *,
+        max_request_bytes: int,
+        answer_after_turn: bool = False,
     ) -> None:
         self._adapter = adapter
         self._bot = bot
         self._turns = turns
+        self._answer_after_turn = answer_after_turn
         self._max_request_bytes = max_request_bytes
         self._accepting = True
 
@@ -140,7 +152,9 @@ class MessagesEndpoint:
             async def turn() -> None:
                 await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
 
-            self._turns.accept(conversation_key(activity), turn)
+            accepted = self._turns.accept(conversation_key(activity), turn)
+            if self._answer_after_turn:
+                await asyncio.shield(accepted)  # A caller that hangs up does not cancel the turn.
             return web.Response(status=201)
 
         invoke_response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)

@@ -131,6 +131,11 @@ class RedisLimits:
         )
         return MessageCount(within_rate=bool(taken), answers_elsewhere=int(answers))
 
+    async def about_to_run(self, user: str, conversation_key: str) -> None:
+        """Mark an answer to `user` in `conversation_key` as running now, for the mark's length: the
+        answer's first sign shows before its own turn starts (`running`). Never raises."""
+        await self._mark(user, conversation_key, warned=False)
+
     @asynccontextmanager
     async def running(self, user: str, conversation_key: str) -> AsyncIterator[None]:
         """Mark an answer to `user` in `conversation_key` as running, on every instance's count, until

@@ -40,6 +40,11 @@ class UserCounts(Protocol):
 class RunningAnswers(Protocol):
     """Where answers are counted that this process alone does not see (another instance's)."""
 
+    async def about_to_run(self, user: str, conversation_key: str) -> None:
+        """Count an answer to `user` in `conversation_key` from now, before `running` takes over (it
+        lapses by itself if the answer never runs). Never raises."""
+        ...
+
     def running(self, user: str, conversation_key: str) -> AbstractAsyncContextManager[None]:
         """Count an answer to `user` in `conversation_key` while the block runs. Never raises."""
         ...
