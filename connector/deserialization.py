@@ -78,6 +78,17 @@ def _object(value: Any, depth: int = 0) -> Any:
     raise _NotPlain
 
 
+@cache
+def _offset(sign: str, hours: str, minutes: str) -> FixedOffset:
+    """isodate's time zone for an offset such as -08:00, made once per offset: nothing in it changes."""
+    hour_count, minute_count = int(hours), int(minutes)
+    if hour_count > 23 or minute_count > 59:
+        raise _NotPlain  # msrest either rejects it or folds the minutes into hours
+    if sign == "-":
+        hour_count, minute_count = -hour_count, -minute_count
+    return FixedOffset(hour_count, minute_count, f"{sign}{hours}:{minutes}")
+
+
 def _datetime(value: Any) -> datetime:
     """An `iso-8601` value as msrest's `deserialize_iso` reads it (through isodate) in its common form."""
     match = _DATETIME.fullmatch(value) if type(value) is str else None
@@ -88,12 +99,7 @@ def _datetime(value: Any) -> datetime:
     if utc:
         zone = UTC
     elif sign:
-        hours, minutes = int(tz_hours), int(tz_minutes)
-        if hours > 23 or minutes > 59:
-            raise _NotPlain  # msrest either rejects it or folds the minutes into hours
-        if sign == "-":
-            hours, minutes = -hours, -minutes
-        zone = FixedOffset(hours, minutes, value[match.start(9) :])
+        zone = _offset(sign, tz_hours, tz_minutes)
     # msrest keeps the first six digits of the fraction, isodate rounds down to the microsecond.
     microsecond = int(fraction[:6].ljust(6, "0")) if fraction else 0
     if year in ("0001", "9999"):
@@ -125,49 +131,72 @@ def _dict_of(read: _Read) -> _Read:
 
 
 class _ModelPlan:
-    """How to read one model class: (attribute, JSON key, reader) for each attribute, and the keys."""
+    """How to read one model class: its JSON keys with (attribute, reader), and a blank object's state."""
 
-    def __init__(self, model_class: type[Model]) -> None:
-        attribute_map: dict[str, dict[str, Any]] = model_class._attribute_map
-        if (
-            "additional_properties" in attribute_map
-            or model_class.__dict__.get("_subtype_map")
-            or any(rule for rule in getattr(model_class, "_validation", {}).values())
-        ):
-            # Declared additional properties, polymorphic subtypes, validation: msrest's rules.
-            self.fields = None
-            return
-        fields = []
-        for attribute, description in attribute_map.items():
-            key = description["key"]
-            if not key or "." in key or "\\" in key:
-                self.fields = None  # flattened or escaped keys
-                return
-            fields.append((attribute, key, _reader(description["type"])))
-        self.fields = tuple(fields)
-        self.keys = frozenset(key for _, key, _ in fields)
+    def __init__(self, fields: dict[str, tuple[str, _Read]], blank: dict[str, None]) -> None:
+        self.fields = fields
+        self.blank = blank
+
+
+def _blank_state(model_class: type[Model]) -> dict[str, None] | None:
+    """The state the constructor leaves with no arguments, if all it does is store its arguments.
+
+    Then an object whose state is written directly is the one the constructor would build (with half the
+    cost for an Activity); otherwise None, and msrest builds it.
+    """
+    attributes = list(model_class._attribute_map)
+    markers = {attribute: object() for attribute in attributes}
+    if model_class.__new__ is not object.__new__:
+        return None
+    try:
+        blank, marked = vars(model_class()), vars(model_class(**markers))
+    except TypeError:
+        return None
+    if blank != {"additional_properties": {}, **dict.fromkeys(attributes)}:
+        return None
+    if marked.keys() != blank.keys() or any(marked[name] is not marker for name, marker in markers.items()):
+        return None
+    return dict.fromkeys(blank)
 
 
 @cache
-def _plan(model_class: type[Model]) -> _ModelPlan:
-    return _ModelPlan(model_class)
+def _plan(model_class: type[Model]) -> _ModelPlan | None:
+    """How to read `model_class`; None if it needs msrest's rules."""
+    attribute_map: dict[str, dict[str, Any]] = model_class._attribute_map
+    if (
+        "additional_properties" in attribute_map
+        or model_class.__dict__.get("_subtype_map")
+        or any(rule for rule in getattr(model_class, "_validation", {}).values())
+    ):
+        return None  # declared additional properties, polymorphic subtypes, validation
+    fields = {}
+    for attribute, description in attribute_map.items():
+        key = description["key"]
+        if not key or "." in key or "\\" in key or key in fields:
+            return None  # flattened, escaped or shared keys
+        fields[key] = (attribute, _reader(description["type"]))
+    blank = _blank_state(model_class)
+    return None if blank is None else _ModelPlan(fields, blank)
 
 
 def _model(model_class: type[Model]) -> _Read:
     def read_model(value: Any) -> Model:
-        if type(value) is not dict:
-            raise _NotPlain
         plan = _plan(model_class)
-        if plan.fields is None:
+        if plan is None or type(value) is not dict:
             raise _NotPlain
-        arguments = {}
-        for attribute, key, read in plan.fields:
-            item = value.get(key)
-            arguments[attribute] = None if item is None else read(item)
-        model = model_class(**arguments)
-        if not plan.keys.issuperset(value):
-            # As msrest: the unknown keys with their values as they are, not copied.
-            model.additional_properties = {key: item for key, item in value.items() if key not in plan.keys}
+        fields = plan.fields
+        state = plan.blank.copy()
+        # As msrest: the unknown keys with their values as they are, not copied.
+        additional_properties = {}
+        for key, item in value.items():
+            field = fields.get(key)
+            if field is None:
+                additional_properties[key] = item
+            elif item is not None:
+                state[field[0]] = field[1](item)
+        state["additional_properties"] = additional_properties
+        model = object.__new__(model_class)
+        model.__dict__ = state
         return model
 
     return read_model
