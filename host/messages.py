@@ -34,6 +34,7 @@ from botframework.connector.auth import AuthenticateRequestResult
 from msrest.exceptions import DeserializationError
 
 from channels import conversation_key
+from connector.deserialization import activity_from_body
 
 from .inbound_turns import InboundTurns
 
@@ -125,7 +126,7 @@ class MessagesEndpoint:
         if not isinstance(body, dict):
             return _refuse(400, "The body must be a JSON object: an activity.")
         try:
-            activity = Activity.deserialize(body)
+            activity = activity_from_body(body)
         except (DeserializationError, RecursionError):
             return _refuse(400, "The body is not a valid activity.")
         missing = _missing_fields(activity)
