@@ -38,7 +38,7 @@ async def save_with_retry(
         return
     flat = Pickler().flatten(cached.state)
     text = str(flat)  # what `CachedBotState.compute_hash(cached.state)` returns
-    if text == cached.hash:  # not `cached.is_changed`
+    if text == cached.hash:  # unchanged: `cached.is_changed` is False
         return
     etag = cached.state.get("e_tag") or CREATE_ONLY
     for attempt in range(1, attempts + 1):
