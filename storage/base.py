@@ -19,7 +19,15 @@ class ClosableStorage(Storage, ABC):
         """Release the backend's connections; the storage is not used afterwards."""
 
 
-class RowStorage(ClosableStorage, RowStore):
+class FlatItemStorage(ClosableStorage, ABC):
+    """A storage whose `write` also takes a `FlatItem`, and stores its `flat` as it stores an item.
+
+    So a state save that has flattened the state already (to compare it with botbuilder's state hash)
+    is not flattened again to be written.
+    """
+
+
+class RowStorage(FlatItemStorage, RowStore):
     """The botbuilder `Storage` contract for a backend that keeps (eTag, JSON text) per key.
 
     A backend (a `RowStore`) gets this face by inheritance, backend first: `class X(XRows, RowStorage)`.

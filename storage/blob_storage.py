@@ -19,6 +19,7 @@ import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 
+import jsonpickle
 from azure.core import MatchConditions
 from azure.core.exceptions import (
     AzureError,
@@ -31,12 +32,12 @@ from azure.storage.blob.aio import BlobClient, ContainerClient, ExponentialRetry
 from botbuilder.azure import BlobStorage, BlobStorageSettings
 from jsonpickle.unpickler import Unpickler
 
-from .base import ClosableStorage
+from .base import FlatItemStorage
 from .errors import StorageConflictError, StorageUnavailableError
-from .items import CREATE_ONLY, expected_etag, stamp_etag
+from .items import CREATE_ONLY, FlatItem, expected_etag, stamp_etag
 
 
-class AzureBlobStorage(BlobStorage, ClosableStorage):
+class AzureBlobStorage(BlobStorage, FlatItemStorage):
     """One blob per item in one container; a write with an eTag is an If-Match upload."""
 
     def __init__(self, connection_string: str, container: str) -> None:
@@ -107,6 +108,12 @@ class AzureBlobStorage(BlobStorage, ClosableStorage):
         except AzureError as error:
             raise self._unavailable(error) from error
         stamp_etag(item, uploaded["etag"].replace('"', ""))
+
+    def _store_item_to_str(self, item: object) -> str:
+        """The blob's text: `jsonpickle.encode(item)` as `BlobStorage` writes it, of a `FlatItem`'s `flat`."""
+        if isinstance(item, FlatItem):
+            return jsonpickle.json.encode(item.flat)
+        return super()._store_item_to_str(item)
 
     async def _inner_read_blob(self, blob_client: BlobClient) -> object:
         try:

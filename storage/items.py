@@ -72,9 +72,34 @@ def new_etag() -> str:
     return uuid.uuid4().hex
 
 
+class FlatItem:
+    """A state dict written with the jsonpickle flattening its writer already made of it.
+
+    A state save flattens the state once, to tell whether it changed (botbuilder's state hash is that
+    flattening as text) and to store it; a storage that takes a `FlatItem` stores `flat` as it would
+    have stored `state` (see `FlatItemStorage`). Its eTag is the state's: storages read and stamp it
+    through the attribute `e_tag`, so the state carries its new eTag after the write.
+    """
+
+    __slots__ = ("flat", "state")
+
+    def __init__(self, state: dict[str, object], flat: dict[str, object]) -> None:
+        self.state = state
+        self.flat = flat
+
+    @property
+    def e_tag(self) -> object:
+        """The state's eTag."""
+        return self.state.get("e_tag")
+
+    @e_tag.setter
+    def e_tag(self, etag: str) -> None:
+        self.state["e_tag"] = etag
+
+
 def encode(item: object) -> str:
     """The item as JSON text, without its eTag (the backend keeps that beside the value)."""
-    flat = Pickler().flatten(item)
+    flat = dict(item.flat) if isinstance(item, FlatItem) else Pickler().flatten(item)
     if not isinstance(flat, dict):
         raise TypeError(f"storage write: an item must be a dict or an object, got {type(item).__name__}")
     flat.pop("e_tag", None)

@@ -8,9 +8,12 @@ import random
 from collections.abc import Callable
 
 from botbuilder.core import BotState, TurnContext
+from botbuilder.core.bot_state import CachedBotState
+from jsonpickle.pickler import Pickler
 
+from .base import FlatItemStorage
 from .errors import StorageConflictError
-from .items import CREATE_ONLY
+from .items import CREATE_ONLY, FlatItem
 
 logger = logging.getLogger(__name__)
 
@@ -31,13 +34,20 @@ async def save_with_retry(
     Call it once, at the end of the turn, in place of `save_changes`.
     """
     cached = state.get_cached_state(turn_context)
-    if cached is None or not cached.is_changed:
+    if cached is None:
+        return
+    flat = Pickler().flatten(cached.state)
+    text = str(flat)  # what `CachedBotState.compute_hash(cached.state)` returns
+    if text == cached.hash:  # unchanged: `cached.is_changed` is False
         return
     etag = cached.state.get("e_tag") or CREATE_ONLY
     for attempt in range(1, attempts + 1):
-        cached.state["e_tag"] = etag
+        if cached.state.get("e_tag") != etag:
+            # A str flattens to itself, and a dict keeps its keys' order: `flat` stays the state's.
+            cached.state["e_tag"] = flat["e_tag"] = etag
+            text = str(flat)
         try:
-            await state.save_changes(turn_context)
+            await _save_changes(state, turn_context, cached, flat, text)
             return
         except StorageConflictError as conflict:
             if attempt == attempts:
@@ -50,3 +60,26 @@ async def save_with_retry(
         cached = state.get_cached_state(turn_context)
         etag = cached.state.get("e_tag") or CREATE_ONLY
         reapply(cached.state)
+        flat = Pickler().flatten(cached.state)
+        text = str(flat)
+
+
+async def _save_changes(
+    state: BotState, turn_context: TurnContext, cached: CachedBotState, flat: dict[str, object], text: str
+) -> None:
+    """`state.save_changes(turn_context)`, given the state's flattening `flat` and its text (its hash).
+
+    A storage of ours writes `flat` as it is, and the new hash is `flat` with the eTag the write
+    stamped: one jsonpickle pass per save where `save_changes` makes four (two `is_changed`, the
+    write, the new hash). Any other storage is saved by `save_changes` itself.
+    """
+    # BotState keeps its storage here; there is no public getter.
+    storage = state._storage
+    if not isinstance(storage, FlatItemStorage):
+        await state.save_changes(turn_context)
+        return
+    if text == cached.hash:
+        return
+    await storage.write({state.get_storage_key(turn_context): FlatItem(cached.state, flat)})
+    flat["e_tag"] = cached.state["e_tag"]
+    cached.hash = str(flat)

@@ -134,14 +134,14 @@ async def test_save_with_retry_gives_up_loudly_after_its_attempts(storage: Closa
         merges += 1
         add_note("mine")(state_dict)
 
-    # Another turn saves between every reload and save; simulate it by saving before each attempt.
-    original_save = state.save_changes
+    # Another turn saves between every reload and save; simulate it by saving after each reload.
+    original_load = state.load
 
-    async def save_after_rival(context: TurnContext, force: bool = False) -> None:
+    async def load_then_rival(context: TurnContext, force: bool = False) -> None:
+        await original_load(context, force)
         await rival_saves()
-        await original_save(context, force)
 
-    state.save_changes = save_after_rival
+    state.load = load_then_rival
     with pytest.raises(StorageConflictError):
         await save_with_retry(state, first, reapply, attempts=3)
     assert merges == 2
