@@ -134,7 +134,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     answers = ConversationScheduler(shared_leases)
     # Each message's first sign goes out before the work that can wait (see streaming/sign_priority.py).
     priority = SignPriority()
-    turns = InboundTurns(priority)
+    inbound_turns = InboundTurns(priority)
     adapter.use(TurnLogContextMiddleware())
     if telemetry is not None:
         adapter.use(telemetry.turn_spans)
@@ -190,7 +190,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     endpoint = MessagesEndpoint(
         adapter,
         bot,
-        turns,
+        inbound_turns,
         max_request_bytes=host.max_request_bytes,
         answer_after_turn=shared_leases is not None,
     )
@@ -203,7 +203,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     )
     app = web.Application(client_max_size=host.max_request_bytes, middlewares=[json_errors])
     app[ANSWERS] = answers
-    app[TURNS] = turns
+    app[TURNS] = inbound_turns
     app[MCP_SERVERS] = mcp_servers
     app[REFERENCES] = references
     if retriever is not None:
@@ -216,7 +216,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     notifier: Notifier | None = None
     if config.notify.api_key:  # Without a key the notification API does not exist (404).
         records = JobRecords(storage)
-        turns = ProactiveTurns(
+        proactive_turns = ProactiveTurns(
             answers,
             adapter,
             config.APP_ID,
@@ -224,7 +224,9 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
             state_saver.save,
             delivery_deadline=config.streaming.delivery_deadline,
         )
-        notifier = Notifier(references, records, turns.deliver, concurrency=config.notify.concurrency)
+        notifier = Notifier(
+            references, records, proactive_turns.deliver, concurrency=config.notify.concurrency
+        )
         notify = NotifyEndpoint(
             config.notify.api_key,
             notifier,
@@ -250,13 +252,13 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
         """On SIGTERM/SIGINT: take no new turns, end every open answer with a note, save state."""
         endpoint.stop_accepting()
         await answers.shutdown(host.shutdown_grace)  # from here on, a message's turn starts no answer
-        await turns.shutdown(host.shutdown_grace)
+        await inbound_turns.shutdown(host.shutdown_grace)
         if notifier is not None:
             await notifier.shutdown(host.shutdown_grace)  # the rest of each job: not sent, and recorded
 
     async def close_connections(_app: web.Application) -> None:
-        # The last turns ended before this (aiohttp waits for its handlers): their references go out
-        # before the storage closes.
+        # The last turns ended before this (aiohttp waits for its handlers, finish_answers for the
+        # turns after them): their references go out before the storage closes.
         await references.flush(host.shutdown_grace)
         if shared_leases is not None:
             await shared_leases.close()

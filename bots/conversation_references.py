@@ -17,6 +17,7 @@ from botbuilder.core import Middleware, TurnContext
 from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes
 from msrest.serialization import Model
 
+from connector.serialization import model_json
 from proactive import ConversationReferences, Reference
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def _attributes(account: Model | None) -> tuple[tuple[str, object], ...] | None:
 
 
 def _reference(activity: Activity) -> Reference:
-    reference: Reference = TurnContext.get_conversation_reference(activity).serialize()
+    reference: Reference = model_json(TurnContext.get_conversation_reference(activity))
     reference.pop("activityId", None)
     return reference
 

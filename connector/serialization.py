@@ -92,6 +92,14 @@ def _key(key: Any) -> str:
     return key
 
 
+def model_json(model: Model) -> dict[str, Any]:
+    """The JSON object `model.serialize()` would produce (a conversation reference, say)."""
+    try:
+        return _model(model)
+    except _NotPlain:
+        return model.serialize()
+
+
 def activity_body(activity: Model, serializer: Serializer) -> dict[str, Any]:
     """The JSON object `serializer.body(activity, "Activity")` would produce."""
     try:

@@ -23,8 +23,9 @@ from botframework.connector.auth import MicrosoftAppCredentials
 from msrest import Serializer
 
 from channels.turn_context_port import to_activity
-from connector.serialization import activity_body
+from connector.serialization import activity_body, model_json
 from streaming import AnswerMarks, Citation, Outgoing, SensitivityLabel, StreamInfo
+from tests.connector.test_deserialization import corpus
 
 SERIALIZER = ConnectorClient(MicrosoftAppCredentials.empty(), base_url="http://127.0.0.1:1")._serialize
 REFERENCE = ConversationReference(
@@ -130,3 +131,12 @@ FAST = [
 @pytest.mark.parametrize("name", FAST)
 def test_common_activities_do_not_need_msrest(name: str) -> None:
     activity_body(as_sent(cases()[name]), _RefusingSerializer())
+
+
+@pytest.mark.parametrize("name", sorted(corpus()))
+def test_conversation_references_serialize_as_msrest_does(name: str) -> None:
+    """The reference kept for notifications is the JSON `ConversationReference.serialize()` writes."""
+    activity = Activity.deserialize(corpus()[name])
+    reference = TurnContext.get_conversation_reference(activity)
+    assert model_json(reference) == reference.serialize()
+    assert model_json(REFERENCE) == REFERENCE.serialize()
