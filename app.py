@@ -210,7 +210,7 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
     notifier: Notifier | None = None
     if config.notify.api_key:  # Without a key the notification API does not exist (404).
         records = JobRecords(storage)
-        turns = ProactiveTurns(
+        proactive_turns = ProactiveTurns(
             answers,
             adapter,
             config.APP_ID,
@@ -218,7 +218,9 @@ def create_app(config: DefaultConfig, *, tools: Sequence[Tool] | None = None) ->
             state_saver.save,
             delivery_deadline=config.streaming.delivery_deadline,
         )
-        notifier = Notifier(references, records, turns.deliver, concurrency=config.notify.concurrency)
+        notifier = Notifier(
+            references, records, proactive_turns.deliver, concurrency=config.notify.concurrency
+        )
         notify = NotifyEndpoint(
             config.notify.api_key,
             notifier,
