@@ -215,6 +215,10 @@ class RecordingConnector:
     refuse_streaming: bool = False
     """Answer stream sends like a group chat does (405 Method Not Allowed)."""
     response_delay: float = 0.0
+    hold: asyncio.Event | None = None
+    """Take no activity until this is set: the bot's sends wait, and with them the turns that make
+    them (a test checks what the bot does meanwhile); `held` counts the sends waiting."""
+    held: int = 0
     faults: list[Fault] = field(default_factory=list)
 
     received: list[Received] = field(default_factory=list)
@@ -277,7 +281,7 @@ class RecordingConnector:
         return overlaps
 
     async def wait_until(self, condition: Callable[[], bool], within: float = 20.0) -> None:
-        """Wait until `condition()` holds, re-checked after every request."""
+        """Wait until `condition()` holds, re-checked after every request (and each one held)."""
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(condition), within)
 
@@ -291,6 +295,12 @@ class RecordingConnector:
         return self.bubbles()
 
     async def _on_activity(self, request: web.Request) -> web.Response:
+        if self.hold is not None and not self.hold.is_set():
+            async with self._changed:
+                self.held += 1
+                self._changed.notify_all()
+            await self.hold.wait()
+            self.held -= 1
         item = Received(request.method, request.path, await request.json(), time.monotonic())
         item.authorization = request.headers.get("Authorization")
         if self.response_delay:
