@@ -1,11 +1,15 @@
 """Spans: one per POST /api/messages, continuing the caller's W3C trace, and one per background answer.
 
+A message's turn runs after its request was answered, in the request's trace; the request's span
+carries the activity's ids all the same, read from its body.
+
 The answer's turn runs in a task started during the user's turn, so its span is a child of that
 request's span: one trace follows a message from its arrival to its final answer.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -43,6 +47,10 @@ def trace_requests(tracer: Tracer, handler: Handler) -> Handler:
         ) as span:
             with log_fields(**_log_ids(span)):
                 response = await handler(request)
+            if response.status < 300:
+                # A message's turn runs after this span ends (host/inbound_turns.py): its ids come from
+                # the body, which the handler has read (aiohttp keeps it).
+                span.set_attributes(_body_ids(await request.read()))
             span.set_attribute("http.response.status_code", response.status)
             if response.status >= 500:
                 span.set_status(StatusCode.ERROR)
@@ -86,6 +94,26 @@ def _ids(activity: Activity, activity_id: str | None) -> dict[str, str]:
         "bot.channel.id": activity.channel_id,
         "bot.conversation.id": conversation.id if conversation else None,
         "bot.conversation.type": conversation.conversation_type if conversation else None,
+    }
+    return {key: value for key, value in ids.items() if isinstance(value, str) and value}
+
+
+def _body_ids(body: bytes) -> dict[str, str]:
+    """The ids `_ids` gives, and the activity's type, read from an accepted request's JSON body."""
+    try:
+        activity = json.loads(body)
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(activity, dict):
+        return {}
+    conversation = activity.get("conversation")
+    conversation = conversation if isinstance(conversation, dict) else {}
+    ids = {
+        "bot.activity.type": activity.get("type"),
+        "bot.activity.id": activity.get("id"),
+        "bot.channel.id": activity.get("channelId"),
+        "bot.conversation.id": conversation.get("id"),
+        "bot.conversation.type": conversation.get("conversationType"),
     }
     return {key: value for key, value in ids.items() if isinstance(value, str) and value}
 
