@@ -10,11 +10,13 @@ it.
 In an asyncio program a sample's stack is the running task's chain of coroutines, so the stack says
 which piece of work the sample belongs to. `PHASES` sorts our bot's samples by marker frames (the
 names are our bot's and aiohttp's; another bot's samples land in "other"):
-- the inbound request: aiohttp's server handling `POST /api/messages`, the whole user's turn;
+- the inbound request: aiohttp's server handling `POST /api/messages`, and the user's turn (which
+  our bot runs after its 201, see host/inbound_turns.py, and which shows the first sign itself);
 - the answer's turn until it streams: the continuation turn, its state, the prompt, the stream's
   opening (and, marked apart, its end: the final message and the state save);
-- stream sends: the "Thinking…" informative and the updates (in the window mostly the former;
-  `benchmarks.run` counts both at the connector);
+- stream sends: the answers' updates (and the "Thinking…" informative where the answer's own turn
+  sends it, as before this bot showed it from the user's turn; `benchmarks.run` counts both at the
+  connector);
 - the model: opening its request and reading its stream;
 - the storage thread (SQLite works on a thread of its own), the event loop waiting, and the rest
   (socket callbacks, the loop's own work, stacks py-spy read only in part).
@@ -80,6 +82,7 @@ class Frame:
 INBOUND_FRAMES = frozenset(
     {
         "MessagesEndpoint.handle",
+        "InboundTurns._run",
         "CloudAdapterBase.process_activity",
         "ChatBot.on_turn",
         "ChatBot.on_message_activity",
