@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from streaming import SignPriority
+from streaming.running_tasks import RunningTasks
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +29,7 @@ class InboundTurns:
     def __init__(self, priority: SignPriority) -> None:
         self._priority = priority
         self._last: dict[str, asyncio.Task[None]] = {}  # each conversation's latest turn
-        self._running: set[asyncio.Task[None]] = set()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._running = RunningTasks()
 
     @property
     def active(self) -> int:
@@ -43,20 +42,19 @@ class InboundTurns:
         task = asyncio.create_task(self._run(key, turn, previous))
         self._last[key] = task
         self._running.add(task)
-        self._idle.clear()
-        task.add_done_callback(lambda done: self._finished(key, done))
+        task.add_done_callback(lambda done: self._forget(key, done))
         return task
 
     async def wait_idle(self) -> None:
         """Wait until every accepted turn has ended."""
-        await self._idle.wait()
+        await self._running.wait_idle()
 
     async def shutdown(self, grace_seconds: float) -> None:
         """Wait (at most `grace_seconds`) for the accepted turns to end."""
         if not self._running:
             return
         logger.info("finishing %d accepted messages before shutdown", len(self._running))
-        _, pending = await asyncio.wait(set(self._running), timeout=grace_seconds)
+        _, pending = await asyncio.wait(self._running.snapshot(), timeout=grace_seconds)
         if pending:
             logger.warning(
                 "%d accepted messages did not finish within %.0fs of shutdown", len(pending), grace_seconds
@@ -74,9 +72,7 @@ class InboundTurns:
         finally:
             self._priority.settle(key)
 
-    def _finished(self, key: str, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
+    def _forget(self, key: str, task: asyncio.Task[None]) -> None:
+        """`key`'s turn has ended: if it was the conversation's latest, the conversation has none."""
         if self._last.get(key) is task:
             del self._last[key]
-        if not self._running:
-            self._idle.set()

@@ -21,6 +21,7 @@ from .early_sign import ShownSign
 from .leases import AnswerOrigin, ConversationLease, ConversationLeases, OneInstance, ProgressLog
 from .outcome import StopReason
 from .pacing import Pacer
+from .running_tasks import RunningTasks
 
 logger = logging.getLogger(__name__)
 
@@ -98,9 +99,7 @@ class ConversationScheduler:
         """User id -> the conversations with an answer to them under way: counting a user's answers
         costs what that user has, not every open conversation."""
         self._closing = False
-        self._running: set[asyncio.Task[None]] = set()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._running = RunningTasks()
 
     @property
     def active(self) -> int:
@@ -146,8 +145,6 @@ class ConversationScheduler:
         task = asyncio.create_task(self._run(key, conversation, run))
         conversation.task = task
         self._running.add(task)
-        self._idle.clear()
-        task.add_done_callback(self._finished)
         return conversation
 
     async def stop(self, key: str, reason: StopReason) -> None:
@@ -163,7 +160,7 @@ class ConversationScheduler:
 
     async def wait_idle(self) -> None:
         """Wait until no answer is in progress (each has delivered its final message and saved)."""
-        await self._idle.wait()
+        await self._running.wait_idle()
 
     @asynccontextmanager
     async def inbound_turn(
@@ -208,7 +205,7 @@ class ConversationScheduler:
     async def shutdown(self, grace_seconds: float) -> None:
         """Interrupt every answer and wait (at most `grace_seconds`) for them to end and save state."""
         self._closing = True
-        tasks = set(self._running)
+        tasks = self._running.snapshot()
         for conversation in self._conversations.values():
             conversation.interrupt(StopReason.SHUTDOWN)
         if tasks:
@@ -261,11 +258,6 @@ class ConversationScheduler:
             keys.discard(key)
             if not keys:
                 del self._answered_users[user_id]
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        if not self._running:
-            self._idle.set()
 
     def _forget_if_idle(self, key: str, conversation: _Conversation) -> None:
         if not conversation.idle or self._conversations.get(key) is not conversation:
