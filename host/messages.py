@@ -40,6 +40,10 @@ from .inbound_turns import InboundTurns
 
 logger = logging.getLogger(__name__)
 
+CHECKED_ACTIVITY = web.RequestKey("checked_activity", Activity)
+"""The request's activity once it passed the checks and authentication (telemetry reads its ids: a
+message's turn runs after the request has been answered)."""
+
 
 def _refuse(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
@@ -148,6 +152,7 @@ class MessagesEndpoint:
             response.headers["Retry-After"] = "5"
             return response
 
+        request[CHECKED_ACTIVITY] = activity
         if activity.type == ActivityTypes.message and activity.delivery_mode != DeliveryModes.expect_replies:
 
             async def turn() -> None:

@@ -1,7 +1,7 @@
 """Spans: one per POST /api/messages, continuing the caller's W3C trace, and one per background answer.
 
 A message's turn runs after its request was answered, in the request's trace; the request's span
-carries the activity's ids all the same, read from its body.
+carries the activity's ids all the same (the endpoint leaves the checked activity on the request).
 
 The answer's turn runs in a task started during the user's turn, so its span is a child of that
 request's span: one trace follows a message from its arrival to its final answer.
@@ -9,16 +9,15 @@ request's span: one trace follows a message from its arrival to its final answer
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from botbuilder.core import Middleware, TurnContext
 from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes
-from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from host.messages import CHECKED_ACTIVITY
 from observability.logging import log_fields
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -47,10 +46,10 @@ def trace_requests(tracer: Tracer, handler: Handler) -> Handler:
         ) as span:
             with log_fields(**_log_ids(span)):
                 response = await handler(request)
-            if response.status < 300:
-                # A message's turn runs after this span ends (host/inbound_turns.py): its ids come from
-                # the body, which the handler has read (aiohttp keeps it).
-                span.set_attributes(_body_ids(await request.read()))
+            activity = request.get(CHECKED_ACTIVITY)
+            if activity is not None:
+                kind = getattr(activity.type, "value", activity.type)  # the SDK's activities carry the enum
+                span.set_attributes({**_ids(activity, activity.id), "bot.activity.type": kind})
             span.set_attribute("http.response.status_code", response.status)
             if response.status >= 500:
                 span.set_status(StatusCode.ERROR)
@@ -60,25 +59,23 @@ def trace_requests(tracer: Tracer, handler: Handler) -> Handler:
 
 
 class TurnSpanMiddleware(Middleware):
-    """Puts the activity's ids on the request's span; runs an answer's own turn in a span of its own."""
+    """Runs an answer's own turn in a span of its own (a user's turn is the request's: `trace_requests`)."""
 
     def __init__(self, tracer: Tracer) -> None:
         self._tracer = tracer
 
     async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
         activity = context.activity
-        if _is_answer_turn(activity):
-            # Its id is the user's message it answers, as in the logs (the continuation's own id is new).
-            answered = activity.relates_to.activity_id if activity.relates_to else None
-            with (
-                self._tracer.start_as_current_span(ANSWER_SPAN, attributes=_ids(activity, answered)) as span,
-                log_fields(**_log_ids(span)),
-            ):
-                await logic()
+        if not _is_answer_turn(activity):
+            await logic()
             return
-        kind = getattr(activity.type, "value", activity.type)  # the SDK's own activities carry the enum
-        trace.get_current_span().set_attributes({**_ids(activity, activity.id), "bot.activity.type": kind})
-        await logic()
+        # Its id is the user's message it answers, as in the logs (the continuation's own id is new).
+        answered = activity.relates_to.activity_id if activity.relates_to else None
+        with (
+            self._tracer.start_as_current_span(ANSWER_SPAN, attributes=_ids(activity, answered)) as span,
+            log_fields(**_log_ids(span)),
+        ):
+            await logic()
 
 
 def _is_answer_turn(activity: Activity) -> bool:
@@ -94,26 +91,6 @@ def _ids(activity: Activity, activity_id: str | None) -> dict[str, str]:
         "bot.channel.id": activity.channel_id,
         "bot.conversation.id": conversation.id if conversation else None,
         "bot.conversation.type": conversation.conversation_type if conversation else None,
-    }
-    return {key: value for key, value in ids.items() if isinstance(value, str) and value}
-
-
-def _body_ids(body: bytes) -> dict[str, str]:
-    """The ids `_ids` gives, and the activity's type, read from an accepted request's JSON body."""
-    try:
-        activity = json.loads(body)
-    except (ValueError, RecursionError):
-        return {}
-    if not isinstance(activity, dict):
-        return {}
-    conversation = activity.get("conversation")
-    conversation = conversation if isinstance(conversation, dict) else {}
-    ids = {
-        "bot.activity.type": activity.get("type"),
-        "bot.activity.id": activity.get("id"),
-        "bot.channel.id": activity.get("channelId"),
-        "bot.conversation.id": conversation.get("id"),
-        "bot.conversation.type": conversation.get("conversationType"),
     }
     return {key: value for key, value in ids.items() if isinstance(value, str) and value}
 
