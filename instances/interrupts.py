@@ -19,6 +19,8 @@ from redis.exceptions import RedisError
 
 from streaming.outcome import StopReason
 
+from .stopping import stop_tasks
+
 logger = logging.getLogger(__name__)
 
 RETRY_INTERVAL = 1.0
@@ -44,8 +46,7 @@ class InterruptListener:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await stop_tasks([self._task])
         if self._pubsub is not None:
             await self._pubsub.aclose()
 

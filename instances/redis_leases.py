@@ -50,6 +50,7 @@ from streaming.outcome import AnswerOutcome, StopReason
 from . import scripts
 from .interrupts import InterruptListener
 from .settings import InstanceSettings
+from .stopping import stop_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -220,10 +221,7 @@ class RedisLeases:
 
     async def close(self) -> None:
         """Stop the background work and close the connections (after the answers have ended)."""
-        tasks = [*self._tasks, *self._adopting.values()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop_tasks([*self._tasks, *self._adopting.values()])
         await self._listener.close()
         await self._redis.aclose()
 
