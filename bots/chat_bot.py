@@ -46,6 +46,7 @@ class ChatBot(ActivityHandler):
         if not (turn_context.activity.text or "").strip():
             await turn_context.send_activity(NOT_TEXT_REPLY)
             return
+        await self._state_saver.load(turn_context)
         await DialogExtensions.run_dialog(self._dialog, turn_context, self._dialog_state)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from botbuilder.core import BotState, ConversationState, TurnContext, UserState
 from botbuilder.schema import ActivityTypes
 
@@ -14,7 +16,8 @@ DIALOG_STATE_PROPERTY = "DialogState"
 
 
 class TurnStateSaver:
-    """Ends every turn: saves conversation and user state with eTags, and merges on a conflict.
+    """Ends every turn: saves conversation and user state with eTags, and merges on a conflict; a
+    user's turn starts by loading both (`load`), for its answer's turn to start from.
 
     A conflict means another turn (another instance, or one that raced this one) saved first.
     Its state is kept, and this turn's changes are applied on top: history entries are added
@@ -28,6 +31,11 @@ class TurnStateSaver:
         self._conversation_state = conversation_state
         self._user_state = user_state
         self._history_budget = history_budget
+
+    async def load(self, context: TurnContext) -> None:
+        """Read the conversation's and the user's state at once, at the start of a user's turn, so that
+        its answer's turn is handed both (`hand_over`) and needs the storage only to save."""
+        await asyncio.gather(self._conversation_state.load(context), self._user_state.load(context))
 
     async def save(self, context: TurnContext) -> None:
         user_turn = context.activity.type == ActivityTypes.message

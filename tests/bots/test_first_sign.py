@@ -7,9 +7,11 @@ import asyncio
 
 import pytest
 
+import app
 from app import TURNS
 from dialogs.settings_dialog import INSTRUCTIONS_QUESTION, STYLE_QUESTION
 from safety.user_limits import TOO_LONG_REPLY
+from storage import InMemoryStorage
 from streaming import DEFAULT_INFORMATIVE_TEXT
 from tests.conftest import StartBot
 from tests.support.activities import user_message
@@ -71,6 +73,48 @@ async def test_teams_gets_one_thinking_then_the_answer_on_the_same_stream(
     )
     assert is_final(final) and final.activity["text"] == model_server.answer
     assert connector.throttled() == []  # the stream kept the pace from the sign's send on
+
+
+class ReadsAfterFirstSend(InMemoryStorage):
+    """The bot's storage, noting each key read, and those read once the connector has received anything."""
+
+    def __init__(self, connector: RecordingConnector) -> None:
+        super().__init__()
+        self._connector = connector
+        self.keys: list[str] = []
+        self.late_keys: list[str] = []
+
+    async def read(self, keys: list[str]) -> dict[str, object]:
+        self.keys.extend(keys)
+        if self._connector.received:
+            self.late_keys.extend(keys)
+        return await super().read(keys)
+
+
+async def test_once_the_sign_shows_the_answer_reads_no_state(
+    start_bot: StartBot,
+    model_env: dict[str, str],
+    model_server: ModelServer,
+    connector: RecordingConnector,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The user's turn reads the conversation's and the user's state before "Thinking…" and hands both
+    # to the answer's turn: a store that fails after the sign can no longer keep the answer from
+    # starting (several instances on Redis lost it that way when Redis stopped at that moment).
+    storage = ReadsAfterFirstSend(connector)
+    monkeypatch.setattr(app, "create_storage", lambda settings: storage)
+    bot = await start_bot(model_env)
+    message = user_message("hello", connector.url)
+    await bot.post_activity(message)
+    assert await connector.wait_for_answers(1) == [model_server.answer]
+    await bot.answers_done()
+
+    assert informative(connector.received[0])
+    # botbuilder's ConversationState and UserState keys.
+    channel, conversation, user = message["channelId"], message["conversation"]["id"], message["from"]["id"]
+    state_keys = {f"{channel}/conversations/{conversation}", f"{channel}/users/{user}"}
+    assert state_keys <= set(storage.keys)  # read, by the user's turn
+    assert state_keys & set(storage.late_keys) == set()
 
 
 async def test_a_message_sent_right_after_another_waits_for_its_turn(
