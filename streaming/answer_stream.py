@@ -194,8 +194,9 @@ class AnswerStream:
         ends the answer with the text and a note saying why.
 
         `batched`: `deltas` keeps receiving while it is not read (a network stream, see
-        `ChatModel.streams_ahead`), so it is read only shortly before each update may go out,
-        all that arrived meanwhile in one step, instead of once per token.
+        `ChatModel.streams_ahead`), so after text it is read only shortly before each update may go
+        out, all that arrived meanwhile in one step, instead of once per token; after a sign of
+        life it is read on at once (a tool round's calls are not held back until the next update).
         """
         await self._feed.consume(deltas, batched=batched)
 

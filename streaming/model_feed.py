@@ -21,7 +21,7 @@ class ModelFeed:
     """Feeds one answer from the model: text into `answer`, signs of life into the idle watchdog.
 
     `next_update_at` says when the next update may go out (None while the answer does not stream),
-    so that a batched source is read just before it; `on_text` is told when text arrives,
+    so that a batched source, after text, is read just before it; `on_text` is told when text arrives,
     `on_reasoning(since)`, with when it began, each time the model reasons before any text, and
     `on_silent` when the model sent nothing for `idle_timeout` seconds.
     """
@@ -87,10 +87,11 @@ class ModelFeed:
             async for delta in deltas:
                 if isinstance(delta, str):
                     self.append(delta)
+                    if batched:
+                        await self._let_text_gather()
                 else:
+                    # Read on at once: a tool round's calls are acted on as soon as they are complete.
                     self._model_working(delta)
-                if batched:
-                    await self._let_text_gather()
         except AnswerCutOff as cut_off:
             logger.info("the model cut the answer off (%s)", cut_off.finish_reason)
             self.cut_off = cut_off.finish_reason

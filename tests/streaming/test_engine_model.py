@@ -167,3 +167,38 @@ async def test_a_batched_model_stream_is_read_just_before_each_update(
         (2.0, "streaming", said(16)),
         (3.0, "final", said(20)),
     ]
+
+
+async def test_a_batched_model_stream_is_read_as_it_comes_until_text_comes(
+    channel: MemoryChannel, clock: ManualClock
+) -> None:
+    # Signs of life (a tool round's call pieces, reasoning) wait for no update: a round's calls are
+    # complete, and its tools start, as soon as they arrive, not at the next send slot.
+    arrived: asyncio.Queue[str | ModelSignal | None] = asyncio.Queue()
+    read_at: list[float] = []
+
+    async def network() -> None:
+        """Four signs of life every 1/8 s from 1/16 s on, then two words."""
+        for number, item in enumerate([ModelSignal.ALIVE] * 4 + [" w0", " w1"]):
+            await clock.sleep(0.0625 if number == 0 else 0.125)
+            arrived.put_nowait(item)
+        arrived.put_nowait(None)
+
+    async def received() -> AsyncIterator[str | ModelSignal]:
+        while (item := await arrived.get()) is not None:
+            read_at.append(clock.now())
+            yield item
+
+    async def feed() -> None:
+        async with AnswerStream(channel, TEAMS, clock=clock) as stream:
+            await stream.consume(received(), batched=True)
+
+    await asyncio.gather(network(), clock.run_until_done(feed()))
+
+    # Each sign of life and the first word are read as they arrive; after that word, the second
+    # waits until just before the next update.
+    assert read_at == [0.0625, 0.1875, 0.3125, 0.4375, 0.5625, 0.99]
+    assert channel.timeline() == [
+        (0.0, "informative", "Thinking…"),
+        (1.0, "final", " w0 w1"),
+    ]
