@@ -3,6 +3,7 @@ on loopback) whose tools the model is offered, calls, and reads the results or t
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -32,8 +33,14 @@ def quick_model(model_server: ModelServer) -> None:
 
 
 @pytest.fixture
-async def weather() -> AsyncIterator[HttpMcpServer]:
-    async with served_over_http(weather_server()) as server:
+def forecast_release() -> asyncio.Event:
+    """Set to let the weather server's forecast answer."""
+    return asyncio.Event()
+
+
+@pytest.fixture
+async def weather(forecast_release: asyncio.Event) -> AsyncIterator[HttpMcpServer]:
+    async with served_over_http(weather_server(forecast_release)) as server:
         yield server
 
 
@@ -88,6 +95,7 @@ async def test_the_model_gets_the_tools_of_both_servers_and_their_results(
     model_server: ModelServer,
     connector: RecordingConnector,
     weather: HttpMcpServer,
+    forecast_release: asyncio.Event,
 ) -> None:
     env = mcp_servers_env(
         inventory=stdio_server(),
@@ -101,6 +109,11 @@ async def test_the_model_gets_the_tools_of_both_servers_and_their_results(
     ]
     bot = await start_with_mcp(start_bot, {**model_env, **env})
     await ask(bot, connector, "Will I need an umbrella, and do you have one?", teams=True)
+    # The user sees what runs (the tool's title where it has one) while it runs, before the answer.
+    status = "Using Stock check… Using forecast…"
+    await connector.wait_until(lambda: status in [informative(item) for item in connector.accepted()])
+    assert connector.bubbles() == []
+    forecast_release.set()
     assert await connector.wait_for_answers() == ["All done."]
 
     first, second = model_server.requests
@@ -122,9 +135,6 @@ async def test_the_model_gets_the_tools_of_both_servers_and_their_results(
         "call_stock": "12 umbrellas in stock",
         "call_sky": "Sunny in Paris tomorrow, 24 °C.",
     }
-    # The user saw what ran (the tool's title where it has one), before the answer.
-    shown = [informative(item) for item in connector.accepted()]
-    assert "Using Stock check… Using forecast…" in shown
     # The configured header reached the HTTP server with every request.
     assert weather.authorization and set(weather.authorization) == {"Bearer weather-token"}
 

@@ -33,13 +33,15 @@ def mcp_servers_env(**servers: dict[str, object]) -> dict[str, str]:
     return {"MCP_SERVERS": json.dumps(servers)}
 
 
-def weather_server() -> MCPServer:
-    """An MCP server with two weather tools."""
+def weather_server(forecast_release: asyncio.Event | None = None) -> MCPServer:
+    """An MCP server with two weather tools; `forecast` answers once `forecast_release` is set, if given."""
     server = MCPServer("weather")
 
     @server.tool()
-    def forecast(city: str) -> str:
+    async def forecast(city: str) -> str:
         """Tomorrow's weather in a city."""
+        if forecast_release is not None:
+            await forecast_release.wait()
         return f"Sunny in {city} tomorrow, 24 °C."
 
     @server.tool()
