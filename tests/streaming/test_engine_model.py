@@ -135,29 +135,37 @@ async def test_an_answer_flagged_at_its_end_keeps_only_what_was_shown(
     ]
 
 
-async def test_a_batched_model_stream_is_read_just_before_each_update(
-    channel: MemoryChannel, clock: ManualClock
-) -> None:
-    arrived: asyncio.Queue[str | None] = asyncio.Queue()
+async def read_in_batches(
+    channel: MemoryChannel, clock: ManualClock, items: list[str | ModelSignal]
+) -> list[float]:
+    """Answer on Teams from a batched model stream whose `items` reach the bot every 1/8 s from
+    1/16 s on, whether read or not; when each item was read."""
+    arrived: asyncio.Queue[str | ModelSignal | None] = asyncio.Queue()
     read_at: list[float] = []
 
     async def network() -> None:
-        """The model's words reach the bot every 1/8 s from 1/16 s on, whether read or not."""
-        for number in range(20):
+        for number, item in enumerate(items):
             await clock.sleep(0.0625 if number == 0 else 0.125)
-            arrived.put_nowait(f" w{number}")
+            arrived.put_nowait(item)
         arrived.put_nowait(None)
 
-    async def received() -> AsyncIterator[str]:
-        while (word := await arrived.get()) is not None:
+    async def received() -> AsyncIterator[str | ModelSignal]:
+        while (item := await arrived.get()) is not None:
             read_at.append(clock.now())
-            yield word
+            yield item
 
     async def feed() -> None:
         async with AnswerStream(channel, TEAMS, clock=clock) as stream:
             await stream.consume(received(), batched=True)
 
     await asyncio.gather(network(), clock.run_until_done(feed()))
+    return read_at
+
+
+async def test_a_batched_model_stream_is_read_just_before_each_update(
+    channel: MemoryChannel, clock: ManualClock
+) -> None:
+    read_at = await read_in_batches(channel, clock, [f" w{number}" for number in range(20)])
 
     # After one word, nothing is read until 10 ms before the next update; then all that arrived.
     assert sorted(set(read_at)) == [0.0625, 0.99, 1.0625, 1.99, 2.0625, 2.99]
@@ -174,26 +182,7 @@ async def test_a_batched_model_stream_is_read_as_it_comes_until_text_comes(
 ) -> None:
     # Signs of life (a tool round's call pieces, reasoning) wait for no update: a round's calls are
     # complete, and its tools start, as soon as they arrive, not at the next send slot.
-    arrived: asyncio.Queue[str | ModelSignal | None] = asyncio.Queue()
-    read_at: list[float] = []
-
-    async def network() -> None:
-        """Four signs of life every 1/8 s from 1/16 s on, then two words."""
-        for number, item in enumerate([ModelSignal.ALIVE] * 4 + [" w0", " w1"]):
-            await clock.sleep(0.0625 if number == 0 else 0.125)
-            arrived.put_nowait(item)
-        arrived.put_nowait(None)
-
-    async def received() -> AsyncIterator[str | ModelSignal]:
-        while (item := await arrived.get()) is not None:
-            read_at.append(clock.now())
-            yield item
-
-    async def feed() -> None:
-        async with AnswerStream(channel, TEAMS, clock=clock) as stream:
-            await stream.consume(received(), batched=True)
-
-    await asyncio.gather(network(), clock.run_until_done(feed()))
+    read_at = await read_in_batches(channel, clock, [ModelSignal.ALIVE] * 4 + [" w0", " w1"])
 
     # Each sign of life and the first word are read as they arrive; after that word, the second
     # waits until just before the next update.
