@@ -54,8 +54,9 @@ def test_quick_sweep_of_our_bot_is_complete_and_sane(tmp_path: Path) -> None:
             assert sign["p50"] < text["p50"] and sign["max"] < text["max"]
             assert level["first_text_after_model"]["p50"] < text["p50"]  # The model starts after the message.
             assert level["requests_per_answer"]["p50"] >= 2  # At least the informative start and the final.
-            assert level["cpu_ms_per_answer"] > 0
+            assert level["cpu_ms_per_answer"] >= 0  # one short answer may take less than /proc's 10 ms tick
             assert level["peak_rss_mb"] > 0
+        assert levels[-1]["cpu_ms_per_answer"] > 0  # ten answers take several ticks
         assert results["bots"][name]["max_held"] == 10
     assert "| ours | 10 |" in finished.stdout
     assert "| ours-w2 | 10 |" in finished.stdout
