@@ -5,6 +5,7 @@ Both turns load the same state, then save in turn; the second save conflicts (eT
 
 from __future__ import annotations
 
+import pytest
 from botbuilder.core import ConversationState, TurnContext, UserState
 
 from bots import TurnStateSaver
@@ -203,3 +204,29 @@ async def test_a_turn_that_did_not_save_hands_over_nothing() -> None:
     bot.saver.hand_over(user_turn, answer_turn)
     assert bot.conversation.get_cached_state(answer_turn) is None
     assert bot.user.get_cached_state(answer_turn) is None
+
+
+async def test_a_users_turn_loads_both_states_in_one_read_and_keeps_what_it_holds() -> None:
+    storage = CountingStorage()
+    bot = Bot(storage)
+    first = await bot.turn()
+    await bot.add(first, Q1)
+    await bot.profile.set(first, {"style": "concise"})
+    await bot.saver.save(first)
+    reads = storage.reads
+
+    context = turn_context()
+    await bot.saver.load(context)
+    assert storage.reads == reads + 1
+    assert await bot.history.get(context, list) == Q1
+    assert await bot.profile.get(context) == {"style": "concise"}
+
+    await bot.history.set(context, [])  # changed in the turn, not saved yet
+    await bot.saver.load(context)
+    assert storage.reads == reads + 1
+    assert await bot.history.get(context, list) == []
+
+
+def test_the_two_states_must_share_one_storage() -> None:
+    with pytest.raises(ValueError, match="share one storage"):
+        TurnStateSaver(ConversationState(InMemoryStorage()), UserState(InMemoryStorage()), history_budget=10)
